@@ -1,0 +1,204 @@
+"""Diagnostics: every user-facing failure is a ResgraphError that points at a place in a source file.
+
+A `Span` names a region of a `Source`; a `Diagnostic` is one message about one span; a
+`ResgraphError` carries one or more diagnostics so that a check can report every independent
+mistake in a file at once. `str(error)` renders them the way compilers do::
+
+    net.rg:4:11: error: add() operands have different shapes: f is [64, 32, 32], x is [32, 32, 32]
+        out = add(f, x) -> relu
+              ^~~~~~~~~
+    help: project x with a 1x1 convolution: x -> conv(64, 1) -> bn
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+
+@dataclass(frozen=True, eq=False)
+class Source:
+    """A named text (a file, a string, or a Python file for builder-made graphs)."""
+
+    path: str
+    text: str
+
+    def line(self, lineno: int) -> str:
+        lines = self.text.splitlines()
+        return lines[lineno - 1] if 1 <= lineno <= len(lines) else ""
+
+
+@dataclass(frozen=True)
+class Span:
+    """1-based line/column region of a source; end is exclusive and may be on a later line."""
+
+    source: Source | None
+    line: int
+    col: int
+    end_line: int | None = None
+    end_col: int | None = None
+
+    @property
+    def path(self) -> str:
+        return self.source.path if self.source else "<unknown>"
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+    def __repr__(self) -> str:
+        return f"Span({self})"
+
+
+UNKNOWN_SPAN = Span(None, 0, 0)
+
+
+@dataclass
+class Diagnostic:
+    severity: str  # "error" | "warning" | "note"
+    message: str
+    span: Span | None = None
+    hint: str | None = None
+    notes: list["Diagnostic"] = field(default_factory=list)
+    kind: type["ResgraphError"] | None = None
+
+    def render(self) -> str:
+        where = f"{self.span}: " if self.span is not None and self.span.line > 0 else ""
+        out = [f"{where}{self.severity}: {self.message}"]
+        out.extend(_excerpt(self.span))
+        if self.hint:
+            out.append(f"help: {self.hint}")
+        for note in self.notes:
+            out.append(note.render())
+        return "\n".join(out)
+
+
+def _excerpt(span: Span | None) -> list[str]:
+    """The source line and a caret under the span (tildes to the end of a one-line span)."""
+    if span is None or span.source is None or span.line <= 0:
+        return []
+    text = span.source.line(span.line).rstrip("\n").expandtabs(1)
+    if not text.strip():
+        return []
+    width = 1
+    if span.end_line == span.line and span.end_col and span.end_col > span.col:
+        width = span.end_col - span.col
+    width = max(1, min(width, len(text) - span.col + 1))
+    return [f"    {text}", "    " + " " * (span.col - 1) + "^" + "~" * (width - 1)]
+
+
+class ResgraphError(Exception):
+    """Base of every error a user can cause. Holds one or more diagnostics."""
+
+    def __init__(
+        self,
+        message: str | None = None,
+        span: Span | None = None,
+        *,
+        hint: str | None = None,
+        diagnostics: Sequence[Diagnostic] | None = None,
+    ):
+        if diagnostics is None:
+            diagnostics = [Diagnostic("error", message or "", span, hint, kind=type(self))]
+        self.diagnostics: list[Diagnostic] = list(diagnostics)
+        super().__init__(self.render())
+
+    @property
+    def message(self) -> str:
+        return self.diagnostics[0].message
+
+    @property
+    def span(self) -> Span | None:
+        return self.diagnostics[0].span
+
+    def render(self) -> str:
+        return "\n".join(d.render() for d in self.diagnostics)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+class SyntaxError_(ResgraphError):
+    """The text does not parse."""
+
+
+class NameError_(ResgraphError):
+    """Undefined, duplicate or unknown names (nodes, blocks, ops, parameters, attributes)."""
+
+
+class TypeError_(ResgraphError):
+    """A value of the wrong type or out of range for an attribute or parameter."""
+
+
+class ShapeError(ResgraphError):
+    """Channels or spatial sizes that do not fit together."""
+
+
+class CycleError(ResgraphError):
+    """The graph has a cycle."""
+
+
+class ImportError_(ResgraphError):
+    """An import that cannot be found or that imports itself."""
+
+
+class LimitError(ResgraphError):
+    """A spec that would grow without bound: huge loops, recursion, absurd sizes."""
+
+
+class GraphError(ResgraphError):
+    """A structural problem: no output, no input, a bad edge."""
+
+
+class CompileError(ResgraphError):
+    """The graph cannot be lowered to PyTorch."""
+
+
+class WeightsError(ResgraphError):
+    """Saved weights that do not match the spec they are loaded into."""
+
+
+class UsageError(ResgraphError):
+    """Bad arguments to the API or the command line."""
+
+
+class Diagnostics:
+    """Collects diagnostics during a pass so that independent errors are all reported."""
+
+    def __init__(self) -> None:
+        self.items: list[Diagnostic] = []
+
+    def error(
+        self,
+        kind: type[ResgraphError],
+        message: str,
+        span: Span | None = None,
+        hint: str | None = None,
+        notes: Iterable[Diagnostic] = (),
+    ) -> None:
+        self.items.append(Diagnostic("error", message, span, hint, list(notes), kind))
+
+    def warning(self, message: str, span: Span | None = None, hint: str | None = None) -> None:
+        self.items.append(Diagnostic("warning", message, span, hint))
+
+    def add(self, error: ResgraphError) -> None:
+        self.items.extend(error.diagnostics)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "warning"]
+
+    def raise_if_errors(self) -> None:
+        errors = self.errors
+        if errors:
+            raise (errors[0].kind or ResgraphError)(diagnostics=errors)
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """A 'did you mean' hint for a misspelt name, or None."""
+    close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None

@@ -1,0 +1,87 @@
+"""Elementwise activations: shape-preserving, parameter-free, lowered to functions."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from .base import Attrs, OpDef
+from .registry import register
+
+
+class NoAttrs(Attrs):
+    pass
+
+
+class Activation(OpDef):
+    attrs = NoAttrs
+    function_name: str  # attribute of torch / torch.nn.functional
+
+    def macs(self, a, inputs, out) -> int | None:
+        return 0
+
+    def emit(self, b, a, inputs, types, out):
+        import torch
+        import torch.nn.functional as F
+
+        fn = getattr(torch, self.function_name, None) or getattr(F, self.function_name)
+        return b.function(fn, inputs[0], **a.model_dump())
+
+
+@register
+class ReLU(Activation):
+    name = "relu"
+    function_name = "relu"
+    summary = "max(x, 0)"
+
+
+@register
+class ReLU6(Activation):
+    name = "relu6"
+    function_name = "relu6"
+    summary = "min(max(x, 0), 6)"
+
+
+@register
+class GELU(Activation):
+    name = "gelu"
+    function_name = "gelu"
+    summary = "Gaussian error linear unit"
+
+
+@register
+class SiLU(Activation):
+    name = "silu"
+    aliases = ("swish",)
+    function_name = "silu"
+    summary = "x * sigmoid(x)"
+
+
+@register
+class Sigmoid(Activation):
+    name = "sigmoid"
+    function_name = "sigmoid"
+    summary = "1 / (1 + exp(-x))"
+
+
+@register
+class Tanh(Activation):
+    name = "tanh"
+    function_name = "tanh"
+    summary = "hyperbolic tangent"
+
+
+class LeakyAttrs(Attrs):
+    negative_slope: float = Field(default=0.01, ge=0)
+
+
+@register
+class LeakyReLU(Activation):
+    name = "leaky_relu"
+    attrs = LeakyAttrs
+    function_name = "leaky_relu"
+    summary = "max(x, 0) + negative_slope * min(x, 0)"
+
+    def emit(self, b, a, inputs, types, out):
+        import torch.nn.functional as F
+
+        return b.function(F.leaky_relu, inputs[0], a.negative_slope)

@@ -1,0 +1,119 @@
+"""What an op is: one definition holds its attribute schema, shape rule, cost and torch lowering.
+
+Adding an op to resgraph means writing one `OpDef` subclass in this package and registering it;
+the language, the builder, inference, analysis, drawing and the compiler all read it from the
+registry and from nowhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Protocol, Sequence
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ...errors import NameError_, Span, TypeError_, did_you_mean
+from ..types import TensorType
+
+MAX_CHANNELS = 1 << 20  # a million channels: far beyond any real layer, small enough to stay sane
+MAX_KERNEL = 1 << 12
+
+
+class Attrs(BaseModel):
+    """Base of every op's attribute schema: immutable, strict about unknown names."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def explicit(self) -> dict[str, Any]:
+        """The attributes that differ from their defaults (what the printer writes)."""
+        fields = type(self).model_fields
+        return {k: v for k, v in self if fields[k].is_required() or fields[k].default != v}
+
+
+class ShapeMismatch(Exception):
+    """Raised by a shape rule; the inference pass turns it into a ShapeError at the node's span."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class Emitter(Protocol):
+    """What the back end offers an op's `emit`: add a module call or a function call to the fx graph."""
+
+    def module(self, module: Any, *args: Any) -> Any: ...
+
+    def function(self, fn: Any, *args: Any, **kwargs: Any) -> Any: ...
+
+
+class OpDef:
+    """One operator. Subclasses set the class attributes and override the rules that apply."""
+
+    name: ClassVar[str]
+    attrs: ClassVar[type[Attrs]]
+    aliases: ClassVar[tuple[str, ...]] = ()
+    min_inputs: ClassVar[int] = 1
+    max_inputs: ClassVar[int | None] = 1
+    merge: ClassVar[str | None] = None  # "add" or "concat": the kind of the edges into this op
+    weighted: ClassVar[bool] = False  # conv/linear: counted as a layer in depth and path statistics
+    summary: ClassVar[str] = ""
+
+    # -- attributes -------------------------------------------------------------------------
+    def bind(self, args: Sequence[Any], kwargs: dict[str, Any], span: Span | None = None) -> Attrs:
+        """Validate call arguments (positional in schema order, then keywords) into attributes."""
+        fields = list(self.attrs.model_fields)
+        if len(args) > len(fields):
+            raise TypeError_(
+                f"{self.name}() takes at most {len(fields)} positional argument(s), got {len(args)}",
+                span,
+                hint=f"{self.name}({', '.join(fields)})",
+            )
+        values = dict(zip(fields, args))
+        for key, value in kwargs.items():
+            if key not in fields:
+                raise NameError_(
+                    f"{self.name}() has no attribute '{key}'",
+                    span,
+                    hint=did_you_mean(key, fields) or f"its attributes are: {', '.join(fields)}",
+                )
+            if key in values:
+                raise TypeError_(f"{self.name}() got '{key}' twice", span)
+            values[key] = value
+        try:
+            return self.attrs(**values)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            field = ".".join(str(p) for p in err["loc"]) or self.name
+            got = values.get(str(err["loc"][0])) if err["loc"] else None
+            raise TypeError_(
+                f"{self.name}(): {field} = {got!r}: {err['msg'].lower()}",
+                span,
+                hint=f"{self.name}({', '.join(fields)})",
+            ) from None
+
+    # -- rules --------------------------------------------------------------------------------
+    def infer(self, attrs: Attrs, inputs: list[TensorType], names: list[str]) -> TensorType:
+        """Output type from input types; raise ShapeMismatch (names are the operands' names)."""
+        return inputs[0]
+
+    def params(self, attrs: Attrs, inputs: list[TensorType], out: TensorType) -> int:
+        return 0
+
+    def macs(self, attrs: Attrs, inputs: list[TensorType], out: TensorType) -> int | None:
+        """Multiply-accumulates per sample (None when the spatial size is unknown)."""
+        return 0
+
+    def emit(self, b: Emitter, attrs: Attrs, inputs: list[Any], types: list[TensorType], out: TensorType) -> Any:
+        raise NotImplementedError(f"op {self.name} has no lowering")
+
+
+def pair(v: int | tuple[int, int]) -> tuple[int, int]:
+    return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
+
+
+def require_map(op: str, t: TensorType, what: str = "input") -> None:
+    if len(t.spatial) != 2:
+        raise ShapeMismatch(
+            f"{op} expects a feature map [C, H, W] as {what}, got {t}",
+            "flatten and linear make vectors; spatial ops come before them",
+        )

@@ -1,0 +1,115 @@
+"""Pooling: windowed max/average and adaptive average (global pooling before the classifier)."""
+
+from __future__ import annotations
+
+from pydantic import model_validator
+
+from .base import Attrs, OpDef, ShapeMismatch, pair, require_map
+from .registry import register
+from .spatial import IntPair, window_out
+from ..types import TensorType
+
+
+class PoolAttrs(Attrs):
+    kernel: IntPair = 2
+    stride: IntPair | None = None  # None: equal to the kernel, as in PyTorch
+    padding: IntPair = 0
+    ceil_mode: bool = False
+
+    @model_validator(mode="after")
+    def _bounds(self) -> "PoolAttrs":
+        k = pair(self.kernel)
+        if min(k) < 1 or (self.stride is not None and min(pair(self.stride)) < 1):
+            raise ValueError("kernel and stride must be >= 1")
+        if any(p * 2 > kk for p, kk in zip(pair(self.padding), k)):
+            raise ValueError("padding must be at most half the kernel")
+        return self
+
+    def resolved_stride(self) -> tuple[int, int]:
+        return pair(self.kernel if self.stride is None else self.stride)
+
+
+class WindowPool(OpDef):
+    attrs = PoolAttrs
+
+    def infer(self, a: PoolAttrs, inputs, names) -> TensorType:
+        (x,) = inputs
+        require_map(self.name, x)
+        spatial, scale = window_out(
+            self.name, x, pair(a.kernel), a.resolved_stride(), pair(a.padding), ceil_mode=a.ceil_mode
+        )
+        return TensorType(x.channels, spatial, scale)
+
+    def macs(self, a: PoolAttrs, inputs, out) -> int | None:
+        n = out.numel()
+        kh, kw = pair(a.kernel)
+        return None if n is None else n * kh * kw  # one compare/add per window element
+
+
+@register
+class MaxPool(WindowPool):
+    name = "maxpool"
+    aliases = ("max_pool",)
+    summary = "max over each kernel window"
+
+    def emit(self, b, a: PoolAttrs, inputs, types, out):
+        from torch import nn
+
+        return b.module(nn.MaxPool2d(pair(a.kernel), a.resolved_stride(), pair(a.padding), ceil_mode=a.ceil_mode), inputs[0])
+
+
+class AvgPoolAttrs(PoolAttrs):
+    count_include_pad: bool = True
+
+
+@register
+class AvgPool(WindowPool):
+    name = "avgpool"
+    aliases = ("avg_pool",)
+    attrs = AvgPoolAttrs
+    summary = "mean over each kernel window"
+
+    def emit(self, b, a: AvgPoolAttrs, inputs, types, out):
+        from torch import nn
+
+        pool = nn.AvgPool2d(
+            pair(a.kernel), a.resolved_stride(), pair(a.padding), a.ceil_mode, a.count_include_pad
+        )
+        return b.module(pool, inputs[0])
+
+
+class AdaptiveAttrs(Attrs):
+    output_size: IntPair = 1
+
+    @model_validator(mode="after")
+    def _positive(self) -> "AdaptiveAttrs":
+        if min(pair(self.output_size)) < 1:
+            raise ValueError("output_size must be >= 1")
+        return self
+
+
+@register
+class AdaptiveAvgPool(OpDef):
+    name = "adaptive_avgpool"
+    aliases = ("global_avgpool",)
+    attrs = AdaptiveAttrs
+    summary = "average to a fixed output size (1: global average pooling)"
+
+    def infer(self, a: AdaptiveAttrs, inputs, names) -> TensorType:
+        (x,) = inputs
+        require_map(self.name, x)
+        oh, ow = pair(a.output_size)
+        for size, o in zip(x.spatial, (oh, ow)):
+            if size is not None and size < o:
+                raise ShapeMismatch(
+                    f"adaptive_avgpool to {oh}x{ow} needs a map at least that large, got {x}"
+                )
+        return TensorType(x.channels, (oh, ow), None)
+
+    def macs(self, a, inputs, out) -> int | None:
+        return inputs[0].numel()
+
+    def emit(self, b, a: AdaptiveAttrs, inputs, types, out):
+        from torch import nn
+
+        return b.module(nn.AdaptiveAvgPool2d(pair(a.output_size)), inputs[0])

@@ -1,0 +1,61 @@
+"""Parameter-free shortcuts: He et al.'s option A (subsample, then zero-pad the new channels)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from .base import MAX_CHANNELS, Attrs, OpDef, ShapeMismatch, require_map
+from .registry import register
+from ..types import TensorType
+
+
+class SubsampleAttrs(Attrs):
+    stride: int = Field(default=2, ge=1, le=4096)
+
+
+@register
+class Subsample(OpDef):
+    name = "subsample"
+    attrs = SubsampleAttrs
+    summary = "keep every stride-th row and column: x[:, :, ::s, ::s]"
+
+    def infer(self, a: SubsampleAttrs, inputs, names) -> TensorType:
+        (x,) = inputs
+        require_map("subsample", x)
+        spatial = tuple(None if s is None else -(-s // a.stride) for s in x.spatial)
+        scale = None if x.scale is None else tuple(s * a.stride for s in x.scale)
+        return TensorType(x.channels, spatial, scale)
+
+    def emit(self, b, a: SubsampleAttrs, inputs, types, out):
+        import operator
+
+        every = slice(None, None, a.stride)
+        return b.function(operator.getitem, inputs[0], (slice(None), slice(None), every, every))
+
+
+class PadChannelsAttrs(Attrs):
+    out_channels: int = Field(ge=1, le=MAX_CHANNELS)
+
+
+@register
+class PadChannels(OpDef):
+    name = "pad_channels"
+    attrs = PadChannelsAttrs
+    summary = "zero-pad channels evenly on both sides up to out_channels"
+
+    def infer(self, a: PadChannelsAttrs, inputs, names) -> TensorType:
+        (x,) = inputs
+        if a.out_channels < x.channels:
+            raise ShapeMismatch(
+                f"pad_channels({a.out_channels}) cannot shrink {x.channels} channels",
+                "use a 1x1 convolution to reduce channels",
+            )
+        return TensorType(a.out_channels, x.spatial, x.scale)
+
+    def emit(self, b, a: PadChannelsAttrs, inputs, types, out):
+        import torch.nn.functional as F
+
+        extra = a.out_channels - types[0].channels
+        before = extra // 2
+        pad = (0, 0) * len(types[0].spatial) + (before, extra - before)
+        return b.function(F.pad, inputs[0], pad)

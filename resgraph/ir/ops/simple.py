@@ -1,0 +1,100 @@
+"""Ops that reshape or pass values through: flatten, linear, dropout, identity."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from .base import MAX_CHANNELS, Attrs, OpDef, ShapeMismatch
+from .registry import register
+from ..types import TensorType
+
+
+class FlattenAttrs(Attrs):
+    start_dim: int = Field(default=1, ge=1, le=1)  # only the per-sample flatten is meaningful here
+
+
+@register
+class Flatten(OpDef):
+    name = "flatten"
+    attrs = FlattenAttrs
+    summary = "flatten each sample to a vector"
+
+    def infer(self, a, inputs, names) -> TensorType:
+        (x,) = inputs
+        n = x.numel()
+        if n is None:
+            raise ShapeMismatch(
+                f"flatten needs a known spatial size, but {x} has an unknown size",
+                "declare the input size (input x[3, 224, 224]) or pool to a fixed size first: "
+                "adaptive_avgpool(1) -> flatten",
+            )
+        return TensorType(n)
+
+    def emit(self, b, a, inputs, types, out):
+        import torch
+
+        return b.function(torch.flatten, inputs[0], 1)
+
+
+class LinearAttrs(Attrs):
+    out_features: int = Field(ge=1, le=MAX_CHANNELS)
+    bias: bool = True
+
+
+@register
+class Linear(OpDef):
+    name = "linear"
+    aliases = ("fc",)
+    attrs = LinearAttrs
+    weighted = True
+    summary = "fully connected layer on vectors"
+
+    def infer(self, a: LinearAttrs, inputs, names) -> TensorType:
+        (x,) = inputs
+        if x.is_map:
+            raise ShapeMismatch(
+                f"linear expects a vector, got the feature map {x}",
+                "pool and flatten first: adaptive_avgpool(1) -> flatten -> linear(...)",
+            )
+        return TensorType(a.out_features)
+
+    def params(self, a: LinearAttrs, inputs, out) -> int:
+        return inputs[0].channels * a.out_features + (a.out_features if a.bias else 0)
+
+    def macs(self, a: LinearAttrs, inputs, out) -> int | None:
+        return inputs[0].channels * a.out_features
+
+    def emit(self, b, a: LinearAttrs, inputs, types, out):
+        from torch import nn
+
+        return b.module(nn.Linear(types[0].channels, a.out_features, a.bias), inputs[0])
+
+
+class DropoutAttrs(Attrs):
+    p: float = Field(default=0.5, ge=0, le=1)
+
+
+@register
+class Dropout(OpDef):
+    name = "dropout"
+    attrs = DropoutAttrs
+    summary = "zero elements with probability p in training"
+
+    def emit(self, b, a: DropoutAttrs, inputs, types, out):
+        from torch import nn
+
+        return b.module(nn.Dropout(a.p), inputs[0])
+
+
+class NoAttrs(Attrs):
+    pass
+
+
+@register
+class Identity(OpDef):
+    name = "identity"
+    attrs = NoAttrs
+    summary = "passes its input through unchanged"
+
+    def emit(self, b, a, inputs, types, out):
+        return inputs[0]

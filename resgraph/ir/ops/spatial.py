@@ -1,0 +1,40 @@
+"""Sliding-window arithmetic shared by convolution and pooling."""
+
+from __future__ import annotations
+
+from typing import Annotated, Union
+
+from pydantic import Field
+
+from .base import ShapeMismatch
+from ..types import TensorType
+
+IntPair = Union[Annotated[int, Field(ge=0)], tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]]]
+
+
+def window_out(
+    op: str,
+    x: TensorType,
+    kernel: tuple[int, int],
+    stride: tuple[int, int],
+    padding: tuple[int, int],
+    dilation: tuple[int, int] = (1, 1),
+    ceil_mode: bool = False,
+) -> tuple[tuple[int | None, ...], tuple[int, ...] | None]:
+    """Output spatial size and scale of a window op (PyTorch's formula); ShapeMismatch if it empties."""
+    out: list[int | None] = []
+    for size, k, s, p, d in zip(x.spatial, kernel, stride, padding, dilation):
+        if size is None:
+            out.append(None)
+            continue
+        span = size + 2 * p - d * (k - 1) - 1
+        n = (-(-span // s) if ceil_mode else span // s) + 1
+        if span < 0 or n < 1:
+            raise ShapeMismatch(
+                f"{op} shrinks the {x.spatial[0]}x{x.spatial[1]} map to nothing "
+                f"(kernel {k}, stride {s}, padding {p}, dilation {d})",
+                "use a smaller kernel or stride, more padding, or a larger input",
+            )
+        out.append(n)
+    scale = None if x.scale is None else tuple(sc * s for sc, s in zip(x.scale, stride))
+    return tuple(out), scale

@@ -1,0 +1,62 @@
+"""The static checks that turn a built graph into a checked one, reporting every independent error."""
+
+from __future__ import annotations
+
+from ..errors import Diagnostics, GraphError, ResgraphError, TypeError_
+from .cycles import cycle_error, find_cycle
+
+
+def check_arity(graph, diags: Diagnostics) -> None:
+    for name in graph:
+        opdef = graph.opdef(name)
+        n = graph.nx.in_degree(name)
+        if n < opdef.min_inputs or (opdef.max_inputs is not None and n > opdef.max_inputs):
+            want = (
+                f"at least {opdef.min_inputs}"
+                if opdef.max_inputs is None
+                else f"{opdef.min_inputs}" if opdef.min_inputs == opdef.max_inputs
+                else f"{opdef.min_inputs} to {opdef.max_inputs}"
+            )
+            diags.error(TypeError_, f"{opdef.name} takes {want} input(s), got {n}", graph.span(name))
+
+
+def infer_all(graph, diags: Diagnostics) -> None:
+    """Infer every node's type in topological order; each failure is reported once, at its cause."""
+    for name in graph.topo_order():
+        try:
+            graph.infer(name)
+        except ResgraphError as exc:
+            diags.add(exc)
+
+
+def check_output(graph, diags: Diagnostics) -> None:
+    if not graph.inputs:
+        diags.error(GraphError, f"model '{graph.name}' has no input", hint="declare one: input x[3, 224, 224]")
+    if graph.output is None:
+        diags.error(GraphError, f"model '{graph.name}' has no output", hint="bind the result to out: out = ... ")
+
+
+def check_unused(graph, diags: Diagnostics) -> None:
+    """Warn about dead ends: layers (other than the output) whose value nothing uses."""
+    for name in graph:
+        if name != graph.output and graph.nx.out_degree(name) == 0:
+            diags.warning(f"'{name}' is computed but never used", graph.span(name),
+                          hint="connect it to the output or delete it")
+
+
+def check(graph) -> None:
+    """Run every check; raise one ResgraphError holding all errors; store warnings on the graph."""
+    diags = Diagnostics()
+    check_output(graph, diags)
+    check_arity(graph, diags)
+    cycle = find_cycle(graph)
+    if cycle:
+        diags.add(cycle_error(graph, cycle))
+    else:
+        infer_all(graph, diags)
+        check_unused(graph, diags)
+    graph.warnings = diags.warnings
+    diags.raise_if_errors()
+
+
+__all__ = ["check", "check_arity", "check_output", "check_unused", "infer_all"]
