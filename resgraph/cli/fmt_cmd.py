@@ -1,0 +1,5 @@
+"""`resgraph fmt`: not implemented yet (placeholder until its issue lands)."""
+
+
+def register(app) -> None:
+    pass
