@@ -51,8 +51,9 @@ def test_linear_params_and_vector_check():
     opdef = ops.get("linear")
     a = opdef.bind([10], {})
     assert opdef.params(a, [TensorType(512)], TensorType(10)) == 5130
-    with pytest.raises(ShapeMismatch, match="flatten"):
+    with pytest.raises(ShapeMismatch, match="expects a vector") as exc:
         opdef.infer(a, [X], ["x"])
+    assert "flatten" in exc.value.hint
 
 
 def test_conv_that_empties_the_map_is_reported():
@@ -69,8 +70,9 @@ def test_merges_check_shapes_and_sum_channels():
     assert cat.infer(cat.bind([], {}), [X, y], ["a", "b"]).channels == 96
     half = TensorType(32, (None, None), (8, 8))
     unknown = TensorType(64, (None, None), (4, 4))
-    with pytest.raises(ShapeMismatch, match="downsampled 2x more"):
+    with pytest.raises(ShapeMismatch, match="different spatial sizes") as exc:
         cat.infer(cat.bind([], {}), [unknown, half], ["a", "b"])
+    assert exc.value.hint == "b is downsampled 2x more than a: give a the same stride"
 
 
 def test_every_op_has_a_schema_and_summary():
