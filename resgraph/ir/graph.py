@@ -56,7 +56,8 @@ class Graph:
         self.params: dict[str, Any] = {}  # model parameter values used to build this graph
         self.options: dict[str, Any] = {}  # model options, e.g. init scheme
         self.doc: str | None = None
-        self.source: Source | None = None
+        self.source: Source | None = None  # the file the model is defined in
+        self.sources: list[Source] = []  # every file the model was built from (imports included)
         self.scopes: dict[str, Scope] = {}
         self.inputs: list[str] = []
         self.output: str | None = None
@@ -193,6 +194,25 @@ class Graph:
     def reset_types(self) -> None:
         for _, data in self.nx.nodes(data=True):
             data["type"] = None
+
+    # -- conveniences that delegate to the tools (imported lazily: tools sit above the IR) --
+    def to_rg(self) -> str:
+        """The graph as .rg text that loads back to the same graph."""
+        from ..syntax.printer import to_rg
+
+        return to_rg(self)
+
+    def to_dot(self, **options: Any) -> str:
+        """Graphviz DOT source of the connectivity picture (see `resgraph viz`)."""
+        from ..tools.viz import to_dot
+
+        return to_dot(self, **options)
+
+    def _repr_svg_(self) -> str | None:
+        """Jupyter rich display: the picture as SVG, or None where Graphviz is not installed."""
+        from ..tools.viz import repr_svg
+
+        return repr_svg(self)
 
     def __repr__(self) -> str:
         return f"<resgraph.Graph {self.name}: {len(self)} nodes, {self.nx.number_of_edges()} edges>"

@@ -1,0 +1,38 @@
+"""The shipped specs: .rg files in this folder, found by model name or by file name."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+ZOO_DIR = Path(__file__).resolve().parent
+_MODEL = re.compile(r"^\s*model\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(", re.M)
+
+
+def spec_files() -> list[Path]:
+    return sorted(ZOO_DIR.glob("*.rg"))
+
+
+def module_path(name: str) -> Path | None:
+    """The zoo file for `import name` (e.g. `import resnet` → zoo/resnet.rg)."""
+    path = ZOO_DIR / f"{name}.rg"
+    return path if path.is_file() else None
+
+
+@lru_cache(maxsize=None)
+def _index() -> dict[str, Path]:
+    index: dict[str, Path] = {}
+    for path in spec_files():
+        for name in _MODEL.findall(path.read_text()):
+            index.setdefault(name, path)
+    return index
+
+
+def find_model(name: str) -> Path | None:
+    """The zoo file that defines model `name` (e.g. "resnet50" → zoo/resnet.rg)."""
+    return _index().get(name)
+
+
+def model_names() -> list[str]:
+    return sorted(_index())
