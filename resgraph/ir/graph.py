@@ -144,6 +144,16 @@ class Graph:
         t = self.nx.nodes[name]["type"]
         return None if t is None or t is FAILED else t
 
+    def param_count(self, name: str | None = None) -> int:
+        """Trainable parameters of one node, or of the whole graph (registry rules; needs types)."""
+        if name is None:
+            return sum(self.param_count(n) for n in self.nx.nodes)
+        t = self.type_of(name)
+        if t is None:
+            return 0
+        operands = [self.type_of(u) for u in self.inputs_of(name)]
+        return self.opdef(name).params(self.attrs(name), operands, t)
+
     # -- inference --------------------------------------------------------------------------
     def infer(self, name: str) -> TensorType | None:
         """Infer the type of `name` and, on demand, of everything it depends on.
