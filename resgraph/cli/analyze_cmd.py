@@ -1,5 +1,75 @@
-"""`resgraph analyze`: not implemented yet (placeholder until its issue lands)."""
+"""`resgraph analyze SOURCE`: connectivity, path-length distribution, gradient distance and norms."""
+
+from __future__ import annotations
+
+import json
+from typing import List, Optional
+
+import typer
+
+from .common import reported
+from .summary_cmd import console, load_graph
 
 
-def register(app) -> None:
-    pass
+def register(app: typer.Typer) -> None:
+    @app.command("analyze")
+    def analyze(
+        source: str = typer.Argument(..., help=".rg file (file.rg:model) or a zoo model name"),
+        gradients: bool = typer.Option(False, "--gradients", help="compile, run one backward pass, report gradient norms"),
+        plot: Optional[str] = typer.Option(None, "--plot", help="draw gradient norm by depth to this PNG (implies --gradients)"),
+        batch_size: int = typer.Option(8, "--batch-size", "-b", help="batch for the gradient pass"),
+        seed: int = typer.Option(0, "--seed", help="seed for weights, input and labels"),
+        param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="model parameter NAME=VALUE"),
+        input_shape: Optional[str] = typer.Option(None, "--input-shape", help="C,H,W instead of the declared input"),
+        as_json: bool = typer.Option(False, "--json", help="machine-readable output (path counts as exact integers)"),
+    ) -> None:
+        """How layers connect: add/concat edges, paths input→output by length, distance to the loss."""
+        from rich.table import Table
+
+        from ..tools.analysis import path_stats
+        from ..tools.analysis.gradients import gradient_norms, spread
+        from ..tools.analysis.gradients import plot as draw
+        from ..tools.analysis.tables import histogram, path_table
+
+        with reported():
+            graph = load_graph(source, param, input_shape)
+            stats = path_stats(graph)
+            grads = gradient_norms(graph, seed=seed, batch_size=batch_size) if gradients or plot else None
+            if plot:
+                draw({graph.name: grads}, plot)
+            norm = {g.name: g.norm for g in grads or []}
+            if as_json:
+                typer.echo(json.dumps({
+                    "model": graph.name,
+                    "add_edges": stats.add_edges,
+                    "concat_edges": stats.concat_edges,
+                    "mean_fan_in": stats.mean_fan_in,
+                    "weighted_layers": stats.weighted_layers,
+                    "longest": stats.longest,
+                    "shortest": stats.shortest,
+                    "paths": stats.paths,
+                    "mean_length": stats.mean_length,
+                    "mode_length": stats.mode_length,
+                    "distribution": {str(k): v for k, v in stats.distribution.items()},
+                    "layers": [
+                        {"name": n, "depth": d, "to_output": stats.to_output.get(n), **({"grad_norm": norm[n]} if n in norm else {})}
+                        for n, d in stats.depth.items()
+                    ],
+                }, indent=2))
+                return
+            out = console()
+            out.print(path_table(stats))
+            out.print("paths by length (weighted layers crossed):", highlight=False)
+            out.print(histogram(stats.distribution), highlight=False)
+            layers = Table(title="weighted layers: depth from the input, distance to the loss")
+            layers.add_column("layer", no_wrap=True)
+            layers.add_column("depth", justify="right")
+            layers.add_column("to output", justify="right")
+            if grads:
+                layers.add_column("‖dL/dW‖", justify="right")
+            for name, depth in sorted(stats.depth.items(), key=lambda kv: kv[1]):
+                cells = [name, str(depth), str(stats.to_output.get(name, "—"))]
+                layers.add_row(*cells, *([f"{norm[name]:.3e}"] if grads else []))
+            out.print(layers)
+            if grads:
+                out.print(f"gradient-norm spread (max/min): {spread(grads):.3g}", highlight=False)

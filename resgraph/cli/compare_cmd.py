@@ -1,5 +1,43 @@
-"""`resgraph compare`: not implemented yet (placeholder until its issue lands)."""
+"""`resgraph compare A B [C ...]`: one table of measured costs and path statistics, side by side."""
+
+from __future__ import annotations
+
+import json
+from typing import List, Optional
+
+import typer
+
+from .common import reported
+from .summary_cmd import console, load_graph
 
 
-def register(app) -> None:
-    pass
+def register(app: typer.Typer) -> None:
+    @app.command("compare")
+    def compare(
+        sources: List[str] = typer.Argument(..., help="two or more .rg files or zoo model names"),
+        batch_size: int = typer.Option(1, "--batch-size", "-b", help="MACs, memory and timing for this many samples"),
+        gradients: bool = typer.Option(True, "--gradients/--no-gradients", help="gradient-norm spread at init (compiles each model)"),
+        grad_batch_size: int = typer.Option(8, "--grad-batch-size", help="batch for the gradient pass"),
+        time: bool = typer.Option(False, "--time", help="forward/backward time on this machine"),
+        seed: int = typer.Option(0, "--seed"),
+        param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="NAME=VALUE for every model"),
+        input_shape: Optional[str] = typer.Option(None, "--input-shape", help="C,H,W for every model"),
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Parameters, MACs, memory, paths and gradient spread of several models in one table."""
+        from ..errors import UsageError
+        from ..tools.analysis import compare as run
+        from ..tools.analysis.tables import compare_table
+
+        with reported():
+            if len(sources) < 2:
+                raise UsageError("compare needs at least two models")
+            graphs = [load_graph(s, param, input_shape) for s in sources]
+            results = run(graphs, batch_size=batch_size, gradients=gradients,
+                          grad_batch_size=grad_batch_size, time=time, seed=seed)
+            if as_json:
+                typer.echo(json.dumps(results, indent=2))
+            else:
+                out = console()
+                out.print(compare_table(results))
+                out.print(f"batch size {batch_size}; activations in float32", highlight=False)

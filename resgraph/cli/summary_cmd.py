@@ -1,5 +1,57 @@
-"""`resgraph summary`: not implemented yet (placeholder until its issue lands)."""
+"""`resgraph summary SOURCE`: a layer table with parameters, MACs, activations and merge inputs."""
+
+from __future__ import annotations
+
+import json
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+
+from .common import parse_params, parse_shape, reported
 
 
-def register(app) -> None:
-    pass
+def load_graph(source: str, params: list[str] | None, input_shape: str | None):
+    """A checked graph from a path, `file.rg:model` or a zoo name, with -p and --input-shape applied."""
+    from ..api import load
+
+    path, sep, model = source.rpartition(":")
+    if sep and path.endswith(".rg"):
+        return load(path, model=model, input_shape=parse_shape(input_shape), **parse_params(params))
+    return load(source, input_shape=parse_shape(input_shape), **parse_params(params))
+
+
+def console() -> Console:
+    """Rich console that does not squeeze wide tables into 80 columns when piped."""
+    c = Console()
+    return c if c.is_terminal else Console(width=200)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("summary")
+    def summary(
+        source: str = typer.Argument(..., help=".rg file (file.rg:model) or a zoo model name"),
+        depth: Optional[int] = typer.Option(None, "--depth", "-d", help="fold names deeper than N levels into one row"),
+        batch_size: int = typer.Option(1, "--batch-size", "-b", help="MACs and memory for this many samples"),
+        param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="model parameter NAME=VALUE"),
+        input_shape: Optional[str] = typer.Option(None, "--input-shape", help="C,H,W instead of the declared input"),
+        as_json: bool = typer.Option(False, "--json", help="machine-readable rows and totals"),
+        as_csv: bool = typer.Option(False, "--csv", help="rows as CSV"),
+    ) -> None:
+        """Layer table: output shape, parameters, MACs, activation size, inputs of every add/concat."""
+        from ..errors import UsageError
+        from ..tools.analysis import summarize
+        from ..tools.analysis.tables import summary_footer, summary_table
+
+        with reported():
+            if as_json and as_csv:
+                raise UsageError("choose one of --json and --csv")
+            s = summarize(load_graph(source, param, input_shape), depth=depth, batch_size=batch_size)
+            if as_json:
+                typer.echo(json.dumps(s.to_dict(), indent=2))
+            elif as_csv:
+                typer.echo(s.to_csv(), nl=False)
+            else:
+                out = console()
+                out.print(summary_table(s))
+                out.print(summary_footer(s), highlight=False)

@@ -1,0 +1,93 @@
+"""`resgraph compare`: the same measurements for several models, side by side.
+
+Every figure is computed (statically from the IR) or measured (gradients, timings), never typed in,
+so claims such as "DenseNet needs fewer parameters" are checked by whichever model is run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ...ir import Graph
+from .cost import cost_totals, layer_costs
+from .memory import inference_peak, training_saved
+from .paths import path_stats
+
+
+@dataclass(frozen=True)
+class Metric:
+    label: str
+    kind: str  # how to print it: "count", "si", "big", "bytes", "float", "time", "text"
+
+
+METRICS = {
+    "input": Metric("input shape", "text"),
+    "add_edges": Metric("add (residual) edges", "count"),
+    "concat_edges": Metric("concat (dense) edges", "count"),
+    "mean_fan_in": Metric("mean fan-in of add/concat", "float"),
+    "params": Metric("parameters", "count"),
+    "conv_linear_macs": Metric("MACs, conv + linear", "si"),
+    "other_macs": Metric("MACs, other ops (bn, add, pool)", "si"),
+    "inference_peak": Metric("inference activation peak", "bytes"),
+    "training_saved": Metric("training activations saved", "bytes"),
+    "weighted_layers": Metric("weighted layers", "count"),
+    "longest": Metric("longest input→output path (weighted layers)", "count"),
+    "shortest": Metric("shortest input→output path", "count"),
+    "paths": Metric("input→output paths", "big"),
+    "mean_length": Metric("mean path length", "float"),
+    "mode_length": Metric("most common path length", "count"),
+    "max_to_output": Metric("farthest layer from the loss (shortest route)", "count"),
+    "grad_spread": Metric("gradient-norm spread at init (max/min)", "float"),
+    "grad_first_last": Metric("gradient norm, first conv / last conv", "float"),
+    "forward_s": Metric("forward time", "time"),
+    "backward_s": Metric("backward time", "time"),
+}
+
+
+def measure(graph: Graph, *, batch_size: int = 1, gradients: bool = False, grad_batch_size: int = 8,
+            time: bool = False, seed: int = 0) -> dict[str, object]:
+    """Every metric of METRICS for one model (gradient and time metrics only when asked)."""
+    totals = cost_totals(layer_costs(graph))
+    stats = path_stats(graph)
+    row: dict[str, object] = {
+        "input": " ".join(str(graph.type_of(n)) for n in graph.inputs),
+        "add_edges": stats.add_edges,
+        "concat_edges": stats.concat_edges,
+        "mean_fan_in": stats.mean_fan_in,
+        "params": totals.params,
+        "conv_linear_macs": None if totals.weighted_macs is None else totals.weighted_macs * batch_size,
+        "other_macs": None if totals.other_macs is None else totals.other_macs * batch_size,
+        "inference_peak": inference_peak(graph, batch_size).bytes,
+        "training_saved": training_saved(graph, batch_size).bytes,
+        "weighted_layers": stats.weighted_layers,
+        "longest": stats.longest,
+        "shortest": stats.shortest,
+        "paths": stats.paths,
+        "mean_length": stats.mean_length,
+        "mode_length": stats.mode_length,
+        "max_to_output": stats.max_to_output,
+    }
+    if gradients:
+        from .gradients import gradient_norms, spread
+
+        grads = gradient_norms(graph, seed=seed, batch_size=grad_batch_size)
+        convs = [g for g in grads if graph.op(g.name) == "conv"]
+        row["grad_spread"] = spread(grads)
+        row["grad_first_last"] = convs[0].norm / convs[-1].norm if convs and convs[-1].norm else None
+    if time:
+        from .timing import forward_backward_seconds
+
+        row["forward_s"], row["backward_s"] = forward_backward_seconds(graph, batch_size=batch_size, seed=seed)
+    return row
+
+
+def compare(graphs: list[Graph], **options) -> dict[str, dict[str, object]]:
+    """Model name → metric name → value (a repeated name gets a #2, #3 suffix)."""
+    table: dict[str, dict[str, object]] = {}
+    for g in graphs:
+        key, n = g.name, 1
+        while key in table:
+            n += 1
+            key = f"{g.name}#{n}"
+        table[key] = measure(g, **options)
+    return table

@@ -1,0 +1,129 @@
+"""`resgraph summary`: one row per layer (or per block, folded), in the spirit of torchinfo and Keras.
+
+Counts are for the whole batch; activation sizes in float32 bytes. The "connected to" column lists
+the operands of every add and concat, the edges a sequential summary cannot show.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import asdict, dataclass, field
+
+from ...errors import UsageError
+from ...ir import Graph
+from .cost import CostTotals, LayerCost, cost_totals, layer_costs
+from .memory import FLOAT_BYTES, inference_peak, training_saved
+
+
+@dataclass
+class Row:
+    name: str
+    op: str  # the op, or for a folded row the block name (or "group"/"repeat")
+    shape: str  # output shape with the batch dimension
+    params: int
+    macs: int | None
+    activation_bytes: int | None
+    connected_to: list[str] = field(default_factory=list)
+    layers: int = 1  # IR nodes folded into this row
+
+
+@dataclass
+class Summary:
+    model: str
+    batch_size: int
+    rows: list[Row]
+    totals: CostTotals
+    inference_peak_bytes: int | None
+    training_saved_bytes: int | None
+
+    def scaled(self, value: int | None) -> int | None:
+        return None if value is None else value * self.batch_size
+
+    def to_dict(self) -> dict:
+        t = self.totals
+        return {
+            "model": self.model,
+            "batch_size": self.batch_size,
+            "rows": [asdict(r) for r in self.rows],
+            "totals": {
+                "params": t.params,
+                "macs": self.scaled(t.macs),
+                "conv_linear_macs": self.scaled(t.weighted_macs),
+                "other_macs": self.scaled(t.other_macs),
+                "activation_bytes": self.scaled(None if t.activations is None else t.activations * FLOAT_BYTES),
+                "inference_peak_bytes": self.inference_peak_bytes,
+                "training_saved_bytes": self.training_saved_bytes,
+            },
+        }
+
+    def to_csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["name", "op", "output_shape", "params", "macs", "activation_bytes", "connected_to", "layers"])
+        for r in self.rows:
+            writer.writerow([r.name, r.op, r.shape, r.params, "" if r.macs is None else r.macs,
+                             "" if r.activation_bytes is None else r.activation_bytes,
+                             " ".join(r.connected_to), r.layers])
+        return out.getvalue()
+
+
+def _shape(batch_size: int, cost: LayerCost) -> str:
+    return "[" + ", ".join("?" if d is None else str(d) for d in (batch_size, *cost.type.dims())) + "]"
+
+
+def _fold_key(name: str, depth: int | None) -> str:
+    parts = name.split(".")
+    return name if depth is None or len(parts) <= depth else ".".join(parts[:depth])
+
+
+def summarize(graph: Graph, *, depth: int | None = None, batch_size: int = 1) -> Summary:
+    """Rows in topological order; with `depth`, nodes below that many name levels fold into one
+    row per namespace (block instance, group, repetition), their costs summed."""
+    if depth is not None and depth < 1:
+        raise UsageError(f"--depth must be at least 1, got {depth}")
+    if batch_size < 1:
+        raise UsageError(f"--batch-size must be at least 1, got {batch_size}")
+    costs = layer_costs(graph)
+    groups: dict[str, list[LayerCost]] = {}
+    for c in costs:
+        groups.setdefault(_fold_key(c.name, depth), []).append(c)
+    rows = [_row(graph, key, members, batch_size) for key, members in groups.items()]
+    known = all(graph.type_of(n).known for n in graph.inputs)
+    return Summary(
+        model=graph.name,
+        batch_size=batch_size,
+        rows=rows,
+        totals=cost_totals(costs),
+        inference_peak_bytes=inference_peak(graph, batch_size).bytes if known else None,
+        training_saved_bytes=training_saved(graph, batch_size).bytes if known else None,
+    )
+
+
+def _scaled_sum(values, factor: int) -> int | None:
+    values = list(values)
+    return None if any(v is None for v in values) else sum(values) * factor
+
+
+def _row(graph: Graph, key: str, members: list[LayerCost], batch_size: int) -> Row:
+    last = members[-1]  # topological order: a block's last node is its output
+    if len(members) == 1 and last.name == key:
+        connected = list(last.inputs) if graph.opdef(last.name).merge else []
+        op = last.op
+    else:
+        inside = {c.name for c in members}
+        has_merge = any(graph.opdef(c.name).merge for c in members)
+        external = dict.fromkeys(u for c in members for u in c.inputs if u not in inside)
+        connected = list(external) if has_merge else []
+        scope = graph.scopes.get(key)
+        op = (scope.block or scope.kind) if scope else "scope"
+    return Row(
+        name=key,
+        op=op,
+        shape=_shape(batch_size, last),
+        params=sum(c.params for c in members),
+        macs=_scaled_sum((c.macs for c in members), batch_size),
+        activation_bytes=_scaled_sum((c.activations for c in members), batch_size * FLOAT_BYTES),
+        connected_to=connected,
+        layers=len(members),
+    )
