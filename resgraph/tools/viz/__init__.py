@@ -1,0 +1,29 @@
+"""Pictures of connectivity: skip (`add`) and dense (`concat`) edges drawn so that a person sees them.
+
+    fold.py    the IR folded for reading: depth, runs of identical blocks, compact chains
+    dot.py     Graphviz DOT;  mermaid.py  Mermaid for Markdown;  html.py  one self-contained page
+    matrix.py  a block's connectivity as an adjacency matrix;  svg.py  the drawing without Graphviz
+    render.py  running the real `dot` binary;  write.py  picking the format from a file name
+"""
+
+from .dot import to_dot
+from .html import to_html
+from .matrix import connectivity, default_block, matrix_dot
+from .mermaid import to_mermaid
+from .render import RenderError, find_dot, render
+from .write import FORMATS, repr_svg, write
+
+__all__ = [
+    "FORMATS",
+    "RenderError",
+    "connectivity",
+    "default_block",
+    "find_dot",
+    "matrix_dot",
+    "render",
+    "repr_svg",
+    "to_dot",
+    "to_html",
+    "to_mermaid",
+    "write",
+]

@@ -1,0 +1,139 @@
+"""The View as Graphviz DOT: clusters for scopes, record-like HTML labels, styled skip/dense edges."""
+
+from __future__ import annotations
+
+from ...ir import Graph
+from .fold import Item, View, build_view
+from .labels import compact_rows
+from .style import CLUSTER_FILLS, CONCAT_DOT_COLOR, EDGES, FILL, SHAPE_COLOR, fill_of
+
+FONT = "Helvetica"
+
+
+def esc(text: str) -> str:
+    """Escape text for a Graphviz HTML-like label."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def to_dot(graph: Graph, depth: int | None = None, *, legend: bool = True, title: bool = True) -> str:
+    """DOT source of the connectivity picture; block instances nested deeper than `depth` fold."""
+    return view_to_dot(build_view(graph, depth), graph if title else None, legend=legend)
+
+
+def view_to_dot(view: View, graph: Graph | None = None, *, legend: bool = True) -> str:
+    lines = [f'digraph "{esc(view.name)}" {{']
+    lines.append(
+        f'  graph [rankdir=TB, fontname="{FONT}", fontsize=12, nodesep=0.3, ranksep=0.28, '
+        f'labelloc=t, labeljust=l, newrank=true];'
+    )
+    if graph is not None:
+        lines.append(f"  label=<{title_label(graph, view)}>;")
+    lines.append(
+        f'  node [shape=box, style="rounded,filled", color="#8a939b", penwidth=0.8, '
+        f'fontname="{FONT}", fontsize=10, margin="0.10,0.04", height=0.3];'
+    )
+    lines.append(f'  edge [color="{EDGES["seq"][0]}", arrowsize=0.6, penwidth=1.0];')
+    if legend:
+        lines.append(f"  legend [shape=plain, style=solid, label=<{legend_label(view)}>];")
+    _emit_scope(view, None, lines, 1)
+    for a, b, kind in view.edges:
+        lines.append(f"  {view.items[a].id} -> {view.items[b].id}{edge_attrs(kind)};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def title_label(graph: Graph, view: View) -> str:
+    params = graph.param_count()
+    what = "every layer" if view.depth is None else f"blocks folded at depth {view.depth}"
+    return (
+        f'<B>{esc(graph.name)}</B>  <FONT POINT-SIZE="10" COLOR="{SHAPE_COLOR}">'
+        f"{params:,} parameters · {len(graph)} layers · {esc(what)}</FONT>"
+    )
+
+
+def _emit_scope(view: View, path: str | None, lines: list[str], level: int) -> None:
+    """Items and sub-clusters of one scope, in the order their first item appears."""
+    pad = "  " * level
+    for what, ref in view.children(path):
+        if what == "item":
+            lines.append(pad + node_line(view.items[ref]))
+            continue
+        cluster = view.clusters[ref]
+        fill = CLUSTER_FILLS[min(level - 1, len(CLUSTER_FILLS) - 1)]
+        lines.append(f'{pad}subgraph "cluster_{esc(ref)}" {{')
+        lines.append(
+            f'{pad}  label=<<FONT POINT-SIZE="10">{esc(cluster.label)}</FONT>>; '
+            f'style="rounded,filled"; fillcolor="{fill}"; color="#c3ccd6"; penwidth=0.8;'
+        )
+        _emit_scope(view, ref, lines, level + 1)
+        lines.append(pad + "}")
+
+
+def node_line(item: Item) -> str:
+    attrs = [f'label=<{node_label(item)}>', f'fillcolor="{fill_of(item)}"', f'tooltip="{esc(item.name)}"']
+    if item.kind == "merge" and item.head_op == "add":
+        attrs = ['shape=circle', 'label="+"', 'width=0.3', 'fixedsize=true', 'fontsize=14',
+                 f'color="{EDGES["add"][0]}"', f'fillcolor="{fill_of(item)}"',
+                 f'tooltip="{esc(item.name)}: add → {esc(item.shape)}"']
+    elif item.kind == "merge":
+        attrs.append(f'color="{EDGES["concat"][0]}"')
+    elif item.kind in ("block", "repeat"):
+        if item.merges:
+            attrs.append(f'color="{EDGES[item.merges[-1]][0]}", penwidth=1.6')
+        if item.kind == "repeat":
+            attrs += ["shape=box3d", 'style="filled"']
+    elif item.kind == "input":
+        attrs.append('style="filled"')
+        attrs.append("shape=invhouse")
+    return f"{item.id} [{', '.join(attrs)}];"
+
+
+def node_label(item: Item) -> str:
+    shape = f'<FONT POINT-SIZE="9" COLOR="{SHAPE_COLOR}">{esc(item.shape)}</FONT>'
+    if item.kind in ("block", "repeat"):
+        return f"<B>{esc(item.short_name)}</B><BR/>{esc(item.rows[0])}<BR/>{shape}"
+    rows = []
+    for row in compact_rows(item.rows):
+        op = row.split(" ")[0]
+        color = EDGES[op][0] if op in ("add", "concat") else None
+        rows.append(f'<FONT COLOR="{color}"><B>{esc(row)}</B></FONT>' if color else esc(row))
+    if item.kind == "input":
+        rows = [f"<B>{esc(item.short_name)}</B>"]
+    if item.title:
+        rows.insert(0, f"<B>{esc(item.title)}</B>")
+    return "<BR/>".join(rows) + "<BR/>" + shape
+
+
+def edge_attrs(kind: str) -> str:
+    if kind == "seq":
+        return " [weight=8]"
+    color, style, width, _ = EDGES[kind]
+    if kind == "concat":
+        color = CONCAT_DOT_COLOR
+    return f' [color="{color}", style={style}, penwidth={width}, weight=1]'
+
+
+def legend_label(view: View) -> str:
+    """A small table: one colored bar per edge kind present, plus the fold marks."""
+    kinds = ["seq"] + [k for k in ("add", "concat") if any(e[2] == k for e in view.edges)]
+    rows = []
+    for kind in kinds:
+        color, style, _, text = EDGES[kind]
+        bar = "- - - -" if style == "dashed" else "━━━━"
+        rows.append(
+            f'<TR><TD ALIGN="LEFT"><FONT COLOR="{color}"><B>{bar}</B></FONT></TD>'
+            f'<TD ALIGN="LEFT">{esc(text)}</TD></TR>'
+        )
+    folded = [it for it in view.items if it.kind in ("block", "repeat")]
+    if folded:
+        rows.append(f'<TR><TD BGCOLOR="{FILL["block"]}"> </TD><TD ALIGN="LEFT">folded block (× N: N alike in a row)</TD></TR>')
+    for merge in ("add", "concat"):
+        if any(merge in it.merges for it in folded):
+            rows.append(
+                f'<TR><TD BGCOLOR="{FILL["block"]}" COLOR="{EDGES[merge][0]}" BORDER="2"> </TD>'
+                f'<TD ALIGN="LEFT">… with {EDGES[merge][3]} edges inside</TD></TR>'
+            )
+    return (
+        '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">'
+        '<TR><TD COLSPAN="2" ALIGN="LEFT"><B>edges</B></TD></TR>' + "".join(rows) + "</TABLE>"
+    )

@@ -1,0 +1,276 @@
+"""What a picture shows: the IR folded into items (layers, chains, blocks, runs of blocks) and clusters.
+
+Drawing every layer of densenet264 helps nobody. A `View` is the graph as a person reads it:
+
+* block instances nested deeper than `depth` become one item each (name, block call, output shape);
+* consecutive instances of the same block with the same arguments fold into one item marked × N;
+* plain chains (conv → bn → relu, a merge and the activation after it) become one item;
+* the scopes still open (groups, repeats, expanded blocks) become clusters.
+
+Edges between items keep the kind of the IR edge they stand for: `seq`, `add` (skip) or `concat`
+(dense), so the skip and dense edges stay visible at every depth. Every format (DOT, Mermaid, HTML,
+matrix) draws a View, so all of them agree on what is folded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ...errors import UsageError
+from ...ir import Graph
+from .labels import call_text, op_text, shape_text
+
+MERGES = ("add", "concat")
+
+
+@dataclass
+class Item:
+    """One box of the picture: the IR nodes it stands for and what its label says."""
+
+    kind: str  # "input" | "layer" | "merge" | "chain" | "block" | "repeat"
+    members: list[str]  # IR node names, in topological order
+    name: str  # the node name, block instance path, or path range of a run ("layer1.1–2")
+    rows: list[str]  # op lines for layers and chains; the block call for blocks and runs
+    shape: str  # output shape, e.g. "256×56×56"
+    cluster: str | None  # the scope path of the cluster it sits in (None: top level)
+    block: tuple[str, str] | None = None  # (block name, argument key) for folded blocks
+    count: int = 1  # how many block instances a "repeat" item stands for
+    merges: tuple[str, ...] = ()  # merge ops hidden inside a folded block ("add", "concat")
+    title: str | None = None  # the scope a layer or chain stands for alone ("denselayer1: dense_layer(k=32)")
+    id: str = ""  # stable identifier in the output ("n0", "n1", ...)
+
+    @property
+    def short_name(self) -> str:
+        """The name relative to the cluster it is drawn in (the cluster label says the rest)."""
+        prefix = (self.cluster or "") + "."
+        if not self.cluster or not self.name.startswith(prefix) or self.name[len(prefix)].isdigit():
+            return self.name  # "layer1.0" says more than "0"
+        return self.name[len(prefix):]
+
+    @property
+    def head_op(self) -> str | None:
+        """The op of the first layer: what decides an item's shape (a merge draws as a merge)."""
+        return self.rows[0].split(" ")[0] if self.kind in ("layer", "merge", "chain", "input") else None
+
+
+@dataclass
+class Cluster:
+    path: str
+    label: str  # relative to the parent cluster: "denseblock1: dense_block(n=6, k=32)"
+    parent: str | None
+
+
+@dataclass
+class View:
+    name: str
+    items: list[Item]
+    edges: list[tuple[int, int, str]]  # (source item, target item, kind), sorted
+    clusters: dict[str, Cluster] = field(default_factory=dict)
+    depth: int | None = None
+
+    def children(self, cluster: str | None) -> list[tuple[str, int | str]]:
+        """("item", index) and ("cluster", path) directly inside `cluster`, in drawing order.
+
+        Sub-clusters sit where their first item sits, so every format lays the graph out in the
+        same, topological order.
+        """
+        items = [("item", i) for i, it in enumerate(self.items) if it.cluster == cluster]
+        subs = [("cluster", p) for p, c in self.clusters.items() if c.parent == cluster]
+        return sorted(items + subs, key=lambda e: (self._first(e), e[0]))
+
+    def _first(self, entry: tuple[str, int | str]) -> int:
+        what, ref = entry
+        if what == "item":
+            return ref  # type: ignore[return-value]
+        return min(i for i, it in enumerate(self.items) if it.cluster and (it.cluster + ".").startswith(f"{ref}."))
+
+
+def ancestors(graph: Graph, name: str) -> list[str]:
+    """The scope paths enclosing a node, outermost first."""
+    parts = name.split(".")
+    return [p for p in (".".join(parts[:i]) for i in range(1, len(parts))) if p in graph.scopes]
+
+
+def block_depth(graph: Graph, path: str) -> int:
+    """How many block instances enclose this scope, itself included (`layer1.0` in ResNet: 1)."""
+    parts = path.split(".")
+    prefixes = (".".join(parts[:i]) for i in range(1, len(parts) + 1))
+    return sum(1 for p in prefixes if p in graph.scopes and graph.scopes[p].kind == "block")
+
+
+def max_depth(graph: Graph) -> int:
+    """The deepest block nesting in the graph (0 when it has no blocks)."""
+    return max((block_depth(graph, p) for p, s in graph.scopes.items() if s.kind == "block"), default=0)
+
+
+def build_view(graph: Graph, depth: int | None = None, *, chains: bool = True, repeats: bool = True) -> View:
+    """Fold `graph` for drawing: block instances at nesting level `depth` become single items."""
+    if depth is not None and depth < 1:
+        raise UsageError(f"depth must be at least 1, got {depth}", hint="--depth 1 draws top-level blocks as single boxes; leave it out to draw every layer")
+    order = graph.topo_order()
+    key_of: dict[str, str] = {}
+    items: dict[str, Item] = {}
+    for name in order:
+        scopes = ancestors(graph, name)
+        owner, level = None, 0
+        for path in scopes:
+            if graph.scopes[path].kind == "block":
+                level += 1
+                if depth is not None and level == depth:
+                    owner = path
+                    break
+        if owner is None:
+            key_of[name] = name
+            items[name] = _layer(graph, name, scopes[-1] if scopes else None)
+        else:
+            key_of[name] = owner
+            if owner in items:
+                items[owner].members.append(name)
+            else:
+                outer = scopes[: scopes.index(owner)]
+                items[owner] = _block(graph, owner, outer[-1] if outer else None, name)
+    for item in items.values():
+        if item.kind == "block":
+            item.shape = shape_text(graph.type_of(_exit(graph, item.members)))
+            item.merges = tuple(m for m in MERGES if any(graph.op(n) == m for n in item.members))
+    keys = list(items)
+    index = {k: i for i, k in enumerate(keys)}
+    kinds: dict[tuple[int, int], set[str]] = {}
+    for u, v, kind, _ in graph.edges():
+        a, b = index[key_of[u]], index[key_of[v]]
+        if a != b:
+            kinds.setdefault((a, b), set()).add(kind)
+    edges = {ab: ("seq" if "seq" in ks else min(ks)) for ab, ks in kinds.items()}
+    out = [items[k] for k in keys]
+    if repeats:
+        out, edges = _merge_runs(out, edges, _same_block, _join_blocks)
+    if chains:
+        out, edges = _merge_runs(out, edges, _chainable, _join_layers)
+    for i, item in enumerate(out):
+        item.id = f"n{i}"
+    clusters = _dissolve_singletons(out, _clusters(graph, out))
+    return View(graph.name, out, sorted((a, b, k) for (a, b), k in edges.items()), clusters, depth)
+
+
+def _layer(graph: Graph, name: str, cluster: str | None) -> Item:
+    op = graph.op(name)
+    kind = "input" if op == "input" else "merge" if op in MERGES else "layer"
+    rows = [op_text(op, graph.attrs(name))]
+    return Item(kind, [name], name, rows, shape_text(graph.type_of(name)), cluster)
+
+
+def _block(graph: Graph, path: str, cluster: str | None, first: str) -> Item:
+    scope = graph.scopes[path]
+    call = call_text(scope.block or "block", scope.args)
+    key = (scope.block or "", repr(sorted(scope.args.items())))
+    return Item("block", [first], path, [call], "?", cluster, block=key)
+
+
+def _exit(graph: Graph, members: list[str]) -> str:
+    """The member whose value leaves the folded block (its `out`)."""
+    inside = set(members)
+    for name in reversed(members):
+        if name == graph.output or any(v not in inside for v in graph.nx.successors(name)):
+            return name
+    return members[-1]
+
+
+def _merge_runs(
+    items: list[Item],
+    edges: dict[tuple[int, int], str],
+    joinable: Callable[[Item, Item, str], bool],
+    join: Callable[[Item, Item], None],
+) -> tuple[list[Item], dict[tuple[int, int], str]]:
+    """Fold A into B's run wherever A's only successor is B, B's only predecessor is A, and they fit."""
+    succ: dict[int, list[int]] = {}
+    pred: dict[int, list[int]] = {}
+    for a, b in edges:
+        succ.setdefault(a, []).append(b)
+        pred.setdefault(b, []).append(a)
+    head = list(range(len(items)))  # the run each item ends up in
+    for a in range(len(items)):
+        nxt = succ.get(a, [])
+        if len(nxt) != 1 or len(pred.get(nxt[0], [])) != 1:
+            continue
+        b = nxt[0]
+        if items[head[a]].cluster == items[b].cluster and joinable(items[head[a]], items[b], edges[(a, b)]):
+            join(items[head[a]], items[b])
+            head[b] = head[a]
+    keep = sorted(set(head))
+    renum = {old: new for new, old in enumerate(keep)}
+    merged: dict[tuple[int, int], str] = {}
+    for (a, b), kind in edges.items():
+        ha, hb = renum[head[a]], renum[head[b]]
+        if ha != hb:
+            merged[(ha, hb)] = kind
+    return [items[i] for i in keep], merged
+
+
+def _same_block(run: Item, nxt: Item, kind: str) -> bool:
+    return run.kind in ("block", "repeat") and nxt.kind == "block" and run.block == nxt.block
+
+
+def _join_blocks(run: Item, nxt: Item) -> None:
+    run.kind = "repeat"
+    run.count += 1
+    run.members += nxt.members
+    run.shape = nxt.shape
+    run.name = _path_range(run.name.split("–")[0], nxt.name)
+    run.rows = [run.rows[0].split(" × ")[0] + f" × {run.count}"]
+
+
+def _path_range(first: str, last: str) -> str:
+    """`layer1.1` and `layer1.3` → `layer1.1–3`."""
+    a, b = first.rsplit(".", 1), last.rsplit(".", 1)
+    if len(a) == 2 and len(b) == 2 and a[0] == b[0]:
+        return f"{first}–{b[1]}"
+    return f"{first}–{last}"
+
+
+def _chainable(run: Item, nxt: Item, kind: str) -> bool:
+    return kind == "seq" and run.kind in ("layer", "merge", "chain") and nxt.kind == "layer"
+
+
+def _join_layers(run: Item, nxt: Item) -> None:
+    run.kind = "chain"
+    run.members += nxt.members
+    run.rows.append(nxt.rows[0])
+    run.shape = nxt.shape
+    run.name = f"{run.name.split(' … ')[0]} … {nxt.name.rsplit('.', 1)[-1]}"
+
+
+def _dissolve_singletons(items: list[Item], clusters: dict[str, Cluster]) -> dict[str, Cluster]:
+    """A cluster around a single box is noise: the box takes the cluster's label as its title."""
+    changed = True
+    while changed:
+        changed = False
+        for path in reversed(list(clusters)):
+            held = [it for it in items if it.cluster == path]
+            if len(held) == 1 and held[0].kind not in ("block", "repeat") and not any(
+                c.parent == path for c in clusters.values()
+            ):
+                item, cluster = held[0], clusters.pop(path)
+                item.title = cluster.label + (f" › {item.title}" if item.title else "")
+                item.cluster = cluster.parent  # the label is relative to the parent: still right there
+                changed = True
+    return clusters
+
+
+def _clusters(graph: Graph, items: list[Item]) -> dict[str, Cluster]:
+    """Every scope some item sits in, with its enclosing scopes, outermost first."""
+    paths: set[str] = set()
+    for item in items:
+        if item.cluster is not None:
+            paths.add(item.cluster)
+            paths.update(ancestors(graph, item.cluster + ".x"))
+    out: dict[str, Cluster] = {}
+    for path in sorted(paths, key=lambda p: (p.count("."), p)):
+        scope = graph.scopes[path]
+        parents = ancestors(graph, path + ".x")[:-1]
+        parent = parents[-1] if parents else None
+        label = path[len(parent) + 1:] if parent else path
+        if scope.kind == "block":
+            label += ": " + call_text(scope.block or "block", scope.args)
+        out[path] = Cluster(path, label, parent)
+    return out

@@ -1,0 +1,140 @@
+"""Connectivity as an adjacency matrix: row i, column j filled where i's output feeds j.
+
+A dense block's all-to-all concat edges tangle in any node-link drawing; in a matrix they are a
+solid triangle, and a residual stage is a diagonal with blue skip cells beside it. Merge nodes are
+see-through: a layer that reaches another only through a concat "feeds" it, colored as dense.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+from ...errors import UsageError, did_you_mean
+from ...ir import Graph
+from .dot import esc
+from .fold import View, ancestors, block_depth, build_view
+from .labels import call_text
+from .style import EDGES, SHAPE_COLOR
+
+STRENGTH = {"seq": 0, "add": 1, "concat": 2}  # a path through a concat is a dense edge, and so on
+
+
+@dataclass
+class Matrix:
+    title: str
+    rows: list[tuple[str, str]]  # (name, shape) per row and column, in topological order
+    cells: dict[tuple[int, int], str]  # (source, target) → edge kind
+
+
+def default_block(graph: Graph) -> str | None:
+    """The first block instance with a concat of its own (a dense block); None if there is none."""
+    order = {n: i for i, n in enumerate(graph.topo_order())}
+    owners: dict[str, int] = {}
+    for name in graph:
+        if graph.op(name) == "concat":
+            blocks = [p for p in ancestors(graph, name) if graph.scopes[p].kind == "block"]
+            if blocks:
+                owners[blocks[-1]] = min(owners.get(blocks[-1], order[name]), order[name])
+    return min(owners, key=owners.__getitem__) if owners else None
+
+
+WHOLE = "."  # the block name that asks for the whole graph
+
+
+def connectivity(graph: Graph, block: str | None = None) -> Matrix:
+    """Who feeds whom inside scope `block` (its sub-blocks folded), or across the whole graph (".").
+
+    Without `block`: the first dense block, else the whole graph with top-level blocks folded.
+    """
+    if block is None:
+        block = default_block(graph) or WHOLE
+    if block != WHOLE and block not in graph.scopes:
+        blocks = [p for p, s in graph.scopes.items() if s.kind == "block"]
+        raise UsageError(
+            f"no block or group called '{block}' in model '{graph.name}'",
+            hint=did_you_mean(block, graph.scopes) or f"blocks: {', '.join(blocks[:8]) or 'none'}",
+        )
+    if block == WHOLE:
+        depth = 1 if any(s.kind == "block" for s in graph.scopes.values()) else None
+        view = build_view(graph, depth, repeats=False)
+        title = f"{graph.name}: every top-level block"
+        keep = list(range(len(view.items)))
+    else:
+        view = build_view(graph, block_depth(graph, block) + 1, repeats=False)
+        scope = graph.scopes[block]
+        title = block + (f": {call_text(scope.block, scope.args)}" if scope.block else "")
+        keep = [i for i, it in enumerate(view.items) if (it.name + ".").startswith(block + ".")]
+        inside = set(keep)
+        feeders = sorted({a for a, b, _ in view.edges if b in inside and a not in inside})
+        keep = feeders + keep
+        return _matrix(view, keep, title, set(feeders))
+    return _matrix(view, keep, title, set())
+
+
+def _matrix(view: View, keep: list[int], title: str, feeders: set[int]) -> Matrix:
+    chosen = set(keep)
+    succ: dict[int, list[tuple[int, str]]] = {}
+    for a, b, kind in view.edges:
+        succ.setdefault(a, []).append((b, kind))
+    # a merge is see-through when everything it feeds is drawn too (else it is the output: a row)
+    clear = {
+        i for i in keep
+        if view.items[i].kind == "merge" and succ.get(i) and all(b in chosen for b, _ in succ[i])
+    }
+    rows = [i for i in keep if i not in clear]
+    pos = {i: n for n, i in enumerate(rows)}
+    cells: dict[tuple[int, int], str] = {}
+    for i in rows:
+        stack = [(b, k) for b, k in succ.get(i, [])]
+        while stack:
+            b, kind = stack.pop()
+            if b in clear:
+                stack.extend((c, max(kind, k, key=STRENGTH.get)) for c, k in succ.get(b, []))
+            elif b in pos:
+                old = cells.get((pos[i], pos[b]))
+                cells[(pos[i], pos[b])] = max(kind, old or kind, key=STRENGTH.get)
+    names = [(("in: " if i in feeders else "") + view.items[i].short_name, view.items[i].shape) for i in rows]
+    return Matrix(title, names, cells)
+
+
+def matrix_dot(m: Matrix) -> str:
+    """The matrix as a Graphviz HTML table (one node), so dot renders it to svg/png/pdf."""
+    cell = 'WIDTH="14" HEIGHT="14" FIXEDSIZE="TRUE"'
+    head = "".join(f'<TD {cell}><FONT POINT-SIZE="7">{j}</FONT></TD>' for j in range(len(m.rows)))
+    lines = [f'<TR><TD ALIGN="RIGHT"><FONT POINT-SIZE="9" COLOR="{SHAPE_COLOR}">row feeds column →</FONT></TD>{head}</TR>']
+    for i, (name, shape) in enumerate(m.rows):
+        tds = []
+        for j in range(len(m.rows)):
+            kind = m.cells.get((i, j))
+            color = EDGES[kind][0] if kind else ("#dee2e6" if i == j else "#ffffff")
+            tds.append(f'<TD {cell} BGCOLOR="{color}"></TD>')
+        label = f'{i}  {esc(name)} <FONT COLOR="{SHAPE_COLOR}" POINT-SIZE="8">{esc(shape)}</FONT>'
+        lines.append(f'<TR><TD ALIGN="RIGHT">{label}</TD>{"".join(tds)}</TR>')
+    key = "   ".join(
+        f'<FONT COLOR="{EDGES[k][0]}">■</FONT> {EDGES[k][3]}' for k in EDGES if k in m.cells.values()
+    )
+    lines.append(f'<TR><TD COLSPAN="{len(m.rows) + 1}" ALIGN="LEFT">{key}</TD></TR>')
+    table = '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2" COLOR="#e9ecef">' + "".join(lines) + "</TABLE>"
+    return (
+        f'digraph "matrix" {{\n  graph [fontname="Helvetica", labelloc=t, labeljust=l, '
+        f'label=<<B>{esc(m.title)}</B>>];\n'
+        f'  node [shape=plain, fontname="Helvetica", fontsize=10];\n  matrix [label=<{table}>];\n}}\n'
+    )
+
+
+def matrix_html(m: Matrix) -> str:
+    """The same matrix as a plain HTML table: needs no Graphviz."""
+    head = "".join(f"<th>{j}</th>" for j in range(len(m.rows)))
+    body = []
+    for i, (name, shape) in enumerate(m.rows):
+        tds = "".join(
+            f'<td style="background:{EDGES[m.cells[(i, j)]][0]}" title="{m.cells[(i, j)]}"></td>'
+            if (i, j) in m.cells else ('<td class="diag"></td>' if i == j else "<td></td>")
+            for j in range(len(m.rows))
+        )
+        body.append(f'<tr><th class="name">{i} {escape(name)} <small>{escape(shape)}</small></th>{tds}</tr>')
+    return (
+        '<table class="matrix"><tr><th class="name">row feeds column →</th>' + head + "</tr>"
+        + "".join(body) + "</table>"
+    )

@@ -1,0 +1,67 @@
+"""The View as a Mermaid flowchart, for Markdown that GitHub and GitLab render without Graphviz."""
+
+from __future__ import annotations
+
+from ...ir import Graph
+from .fold import Item, View, build_view
+from .labels import compact_rows
+from .style import EDGES, FILL, fill_key
+
+ARROWS = {"seq": "-->", "add": "-.->", "concat": "==>"}
+
+
+def _text(text: str) -> str:
+    return text.replace('"', "#quot;")
+
+
+def to_mermaid(graph: Graph, depth: int | None = None, *, legend: bool = True) -> str:
+    """Mermaid `flowchart TD` source of the connectivity picture (same folding as `to_dot`)."""
+    view = build_view(graph, depth)
+    lines = [f"%% {graph.name}: " + ("every layer" if depth is None else f"blocks folded at depth {depth}")]
+    lines.append("flowchart TD")
+    for name, fill in FILL.items():
+        lines.append(f"  classDef {name} fill:{fill},stroke:#8a939b,color:#222")
+    _emit(view, None, lines, 1)
+    styles = []
+    for n, (a, b, kind) in enumerate(view.edges):
+        lines.append(f"  {view.items[a].id} {ARROWS[kind]} {view.items[b].id}")
+        if kind != "seq":
+            styles.append((n, kind))
+    if legend:
+        lines.append('  subgraph legend["edges"]')
+        lines.append("    direction LR")
+        for k, kind in enumerate(k for k in EDGES if k == "seq" or any(e[2] == k for e in view.edges)):
+            lines.append(f'    lg{k}a[" "] {ARROWS[kind]}|{EDGES[kind][3]}| lg{k}b[" "]')
+            if kind != "seq":
+                styles.append((len(view.edges) + k, kind))
+        lines.append("  end")
+    for n, kind in styles:
+        color, style, width, _ = EDGES[kind]
+        dash = ",stroke-dasharray:6 4" if style == "dashed" else ""
+        lines.append(f"  linkStyle {n} stroke:{color},stroke-width:{width + 0.5:g}px{dash}")
+    return "\n".join(lines) + "\n"
+
+
+def _emit(view: View, path: str | None, lines: list[str], level: int) -> None:
+    pad = "  " * level
+    for what, ref in view.children(path):
+        if what == "item":
+            lines.append(pad + _node(view.items[ref]))
+            continue
+        sub = ref
+        lines.append(f'{pad}subgraph c_{sub.replace(".", "_")}["{_text(view.clusters[sub].label)}"]')
+        _emit(view, sub, lines, level + 1)
+        lines.append(pad + "end")
+
+
+def _node(item: Item) -> str:
+    if item.kind in ("block", "repeat"):
+        label = f"<b>{item.short_name}</b><br/>{item.rows[0]}<br/>{item.shape}"
+        return f'{item.id}[["{_text(label)}"]]:::{item.kind}'
+    if item.kind == "input":
+        return f'{item.id}[/"{_text(item.short_name + "<br/>" + item.shape)}"\\]:::input'
+    if item.kind == "merge" and item.head_op == "add":
+        return f'{item.id}(("+")):::add'
+    title = [f"<b>{item.title}</b>"] if item.title else []
+    label = "<br/>".join(title + compact_rows(item.rows) + [item.shape])
+    return f'{item.id}["{_text(label)}"]:::{fill_key(item)}'

@@ -1,0 +1,82 @@
+"""From a graph to a file: the output format follows the file name (`.svg`, `.png`, `.mmd`, ...)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ...errors import UsageError
+from ...ir import Graph
+from .dot import to_dot
+from .html import matrix_page, to_html
+from .matrix import connectivity, matrix_dot
+from .mermaid import to_mermaid
+from .render import BINARY_FORMATS, find_dot, render
+
+FORMATS = ("svg", "png", "pdf", "dot", "mmd", "html")
+AUTO_LIMIT = 80  # most boxes a picture holds before the default depth folds blocks
+
+
+def auto_depth(graph: Graph) -> int | None:
+    """The deepest folding that keeps the picture under AUTO_LIMIT boxes (None: every layer)."""
+    from .fold import build_view, max_depth
+
+    deepest = max_depth(graph)
+    for depth in [None, *range(deepest, 0, -1)]:
+        if depth == 1 or len(build_view(graph, depth).items) <= AUTO_LIMIT:
+            return depth
+    return None
+
+
+def write(
+    graph: Graph,
+    out: str | Path,
+    *,
+    depth: int | None | str = "auto",
+    matrix: bool = False,
+    block: str | None = None,
+    dpi: int = 96,
+) -> Path:
+    """Draw `graph` into `out`, in the format its suffix names; return the path written.
+
+    `depth="auto"` folds just enough blocks to keep the picture readable; `matrix=True` draws the
+    connectivity matrix of scope `block` (default: the first dense block, else the whole graph).
+    """
+    path = Path(out)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise UsageError(
+            f"cannot tell the picture format from '{path.name}'",
+            hint="end the output name in " + ", ".join(f".{f}" for f in FORMATS),
+        )
+    if matrix:
+        if fmt == "mmd":
+            raise UsageError("the connectivity matrix has no Mermaid form", hint="write .svg, .png, .pdf or .html")
+        m = connectivity(graph, block)
+        if fmt == "html":
+            data: bytes = matrix_page(m).encode()
+        else:
+            source = matrix_dot(m)
+            data = source.encode() if fmt == "dot" else render(source, fmt, dpi=dpi)
+    else:
+        if depth == "auto":
+            depth = auto_depth(graph)
+        if fmt in BINARY_FORMATS:
+            data = render(to_dot(graph, depth), fmt, dpi=dpi)
+        elif fmt == "dot":
+            data = to_dot(graph, depth).encode()
+        elif fmt == "mmd":
+            data = to_mermaid(graph, depth).encode()
+        else:
+            data = to_html(graph, depth).encode()
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}", hint="check the folder exists and is writable") from None
+    return path
+
+
+def repr_svg(graph: Graph) -> str | None:
+    """The picture as SVG text for Jupyter, or None where Graphviz is not installed."""
+    if find_dot() is None:
+        return None
+    return render(to_dot(graph, auto_depth(graph)), "svg").decode()
