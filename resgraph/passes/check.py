@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from ..errors import Diagnostics, GraphError, ResgraphError, TypeError_
+from ..ir.graph import FAILED
 from .cycles import cycle_error, find_cycle
 
 
-def check_arity(graph, diags: Diagnostics) -> None:
+def check_arity(graph, diags: Diagnostics) -> set[str]:
+    """Report nodes with a wrong number of inputs; return them so that inference skips them."""
+    bad = set()
     for name in graph:
         opdef = graph.opdef(name)
         n = graph.nx.in_degree(name)
@@ -18,10 +21,17 @@ def check_arity(graph, diags: Diagnostics) -> None:
                 else f"{opdef.min_inputs} to {opdef.max_inputs}"
             )
             diags.error(TypeError_, f"{opdef.name} takes {want} input(s), got {n}", graph.span(name))
+            bad.add(name)
+    return bad
 
 
-def infer_all(graph, diags: Diagnostics) -> None:
-    """Infer every node's type in topological order; each failure is reported once, at its cause."""
+def infer_all(graph, diags: Diagnostics, skip: set[str] = frozenset()) -> None:
+    """Infer every node's type in topological order; each failure is reported once, at its cause.
+
+    Nodes in `skip` (wrong arity: their shape rule would not apply) are marked failed instead.
+    """
+    for name in skip:
+        graph.node(name)["type"] = FAILED
     for name in graph.topo_order():
         try:
             graph.infer(name)
@@ -48,13 +58,14 @@ def check(graph) -> None:
     """Run every check; raise one ResgraphError holding all errors; store warnings on the graph."""
     diags = Diagnostics()
     check_output(graph, diags)
-    check_arity(graph, diags)
+    bad = check_arity(graph, diags)
     cycle = find_cycle(graph)
     if cycle:
         diags.add(cycle_error(graph, cycle))
     else:
-        infer_all(graph, diags)
-        check_unused(graph, diags)
+        infer_all(graph, diags, bad)
+        if graph.output is not None:
+            check_unused(graph, diags)
     graph.warnings = diags.warnings
     diags.raise_if_errors()
 

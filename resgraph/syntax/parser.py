@@ -1,0 +1,508 @@
+"""Text → typed AST: the one Lark LALR parser (built once per process) and its transformer.
+
+The parse tree is turned into `ast` nodes by a non-recursive transformer, so deeply nested input
+cannot exhaust Python's recursion limit. Syntax errors become `SyntaxError_` with the offending token's span.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+from lark import Lark, Token, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+from lark.visitors import Transformer_NonRecursive
+
+from ..errors import LimitError, Source, Span, SyntaxError_
+from . import ast
+
+MAX_NESTING = 64  # brackets inside brackets: far beyond any real spec
+MAX_INT_DIGITS = 30
+_GRAMMAR = "resgraph.lark"
+
+
+def grammar_path() -> Path:
+    """The grammar inside the installed package first, else at the root of a checkout."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "grammar" / _GRAMMAR, here.parent / "grammar" / _GRAMMAR):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(f"cannot find {_GRAMMAR} next to the resgraph package")
+
+
+class _Layout:
+    """Postlexer: newlines end statements except inside () and [], around '->' and before 'else'.
+
+    It also closes the last statement before a '}' and at the end of the text, and collects
+    comments (with their spans) for the formatter instead of passing them to the parser.
+    """
+
+    always_accept = ("_NL", "COMMENT")
+
+    def __init__(self) -> None:
+        self.comments: list[Token] = []
+
+    def process(self, stream):
+        stack: list[str] = []
+        last: Token | None = None
+        newline: Token | None = None
+        for tok in stream:
+            kind = tok.type
+            if kind == "COMMENT":
+                self.comments.append(tok)
+                continue
+            if kind == "_NL":
+                if not stack or stack[-1] == "{":
+                    newline = newline or tok
+                continue
+            value = tok.value
+            if newline is not None:
+                if last is not None and last.type != "_NL" and last.value not in ("{", "->") and value not in ("->", "else"):
+                    yield newline
+                    last = newline
+                newline = None
+            if value in ("(", "[", "{") and kind != "STRING":
+                stack.append(value)
+                if len(stack) > MAX_NESTING:
+                    raise LimitError(f"brackets nested more than {MAX_NESTING} deep", _tok_span(tok, None),
+                                     hint="split the expression into let bindings or blocks")
+            elif value in (")", "]", "}") and kind != "STRING":
+                if value == "}" and stack and stack[-1] == "{" and last is not None and last.value != "{" and last.type != "_NL":
+                    last = Token.new_borrow_pos("_NL", "\n", tok)
+                    yield last
+                if stack:
+                    stack.pop()
+            yield tok
+            last = tok
+        if last is not None and last.type != "_NL":
+            end = Token("_NL", "\n")
+            end.line, end.column = last.end_line, last.end_column
+            end.end_line, end.end_column = last.end_line, last.end_column
+            yield end
+
+
+def _tok_span(tok: Token, source: Source | None, offset: tuple[int, int] = (0, 0)) -> Span:
+    line, col = tok.line or 1, tok.column or 1
+    end_line, end_col = tok.end_line or line, tok.end_column or col
+    if offset != (0, 0):
+        line, end_line = offset[0], offset[0]
+        col, end_col = col + offset[1], end_col + offset[1]
+    return Span(source, line, col, end_line, end_col)
+
+
+_ESCAPE = re.compile(r"\\(.)", re.S)
+_ESCAPES = {"n": "\n", "t": "\t"}
+
+
+def _unquote(text: str) -> str:
+    body = text[3:-3] if text.startswith('"""') else text[1:-1]
+    return _ESCAPE.sub(lambda m: _ESCAPES.get(m[1], m[1]), body)
+
+
+_HOLE = re.compile(r"\{([^{}]*)\}")
+
+
+@v_args(meta=True)
+class _ToAst(Transformer_NonRecursive):
+    """Builds `ast` nodes from the parse tree. `source` and `offset` are set per parse."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.source: Source | None = None
+        self.offset = (0, 0)  # (line, column shift) while parsing the inside of a name template
+        self.parser: Lark | None = None
+
+    def _span(self, meta) -> Span:
+        if getattr(meta, "empty", True):
+            return Span(self.source, 0, 0)
+        if self.offset != (0, 0):
+            return Span(self.source, self.offset[0], meta.column + self.offset[1], self.offset[0],
+                        meta.end_column + self.offset[1])
+        return Span(self.source, meta.line, meta.column, meta.end_line, meta.end_column)
+
+    def _tspan(self, tok: Token) -> Span:
+        return _tok_span(tok, self.source, self.offset)
+
+    # -- file and definitions ----------------------------------------------------------------
+    def start(self, meta, items):
+        doc, items = _take_doc(items, "file")
+        file = ast.File(items, doc, [], self._span(meta))
+        for item in items:
+            if isinstance(item, ast.Import):
+                file.imports.append(item)
+            elif isinstance(item, ast.BlockDef):
+                _define(file.blocks, file.models, item, "block")
+            elif isinstance(item, ast.ModelDef):
+                _define(file.models, file.blocks, item, "model")
+        return file
+
+    def import_stmt(self, meta, c):
+        tok = c[0]
+        target = _unquote(tok.value) if tok.type == "STRING" else tok.value
+        return ast.Import(target, tok.type == "STRING", self._span(meta))
+
+    def block_def(self, meta, c):
+        name, params, body = c
+        doc, body = _take_doc(body, "block")
+        return ast.BlockDef(name.value, params or [], body, doc, self._span(meta))
+
+    def model_def(self, meta, c):
+        name, params, body = c
+        doc, body = _take_doc(body, "model")
+        return ast.ModelDef(name.value, params or [], body, doc, self._span(meta))
+
+    def params(self, meta, c):
+        params = [p for p in c if p is not None]
+        seen: set[str] = set()
+        for p in params:
+            if p.name in seen:
+                raise SyntaxError_(f"parameter '{p.name}' is declared twice", p.span)
+            seen.add(p.name)
+        return params
+
+    def param(self, meta, c):
+        name, typ, default = c
+        return ast.Param(name.value, typ.value if typ is not None else None, default, self._span(meta))
+
+    def body(self, meta, c):
+        return list(c)
+
+    def doc(self, meta, c):
+        return ast.Doc(_unquote(c[0].value), self._span(meta))
+
+    # -- statements ----------------------------------------------------------------------------
+    def let_stmt(self, meta, c):
+        return ast.Let(c[0].value, c[1], self._span(meta))
+
+    def option_stmt(self, meta, c):
+        return ast.Option(c[0].value, c[1], self._span(meta))
+
+    def input_stmt(self, meta, c):
+        return ast.Input(c[0].value, [d for d in c[1:] if d is not None], self._span(meta))
+
+    def bind_stmt(self, meta, c):
+        return ast.Bind(c[0], c[1], self._span(meta))
+
+    def if_stmt(self, meta, c):
+        cond, body, *rest = c
+        orelse = rest.pop() if rest and not isinstance(rest[-1], tuple) else None
+        return ast.If([(cond, body), *rest], orelse, self._span(meta))
+
+    def elif_(self, meta, c):
+        return (c[0], c[1])
+
+    def else_(self, meta, c):
+        return c[0]
+
+    def for_stmt(self, meta, c):
+        return ast.For(c[0].value, c[2], c[3], self._span(meta))
+
+    def range(self, meta, c):
+        return ast.Range(c[0], c[2], c[1].value == "..=", self._span(meta))
+
+    # -- chains --------------------------------------------------------------------------------
+    def chain(self, meta, c):
+        return ast.Chain(list(c), self._span(meta))
+
+    def element(self, meta, c):
+        label, item, count = c
+        return ast.Element(label, item, count, self._span(meta))
+
+    def label(self, meta, c):
+        return c[0]
+
+    def repeat(self, meta, c):
+        op, count = c
+        if op.value != "*":
+            raise SyntaxError_(f"unexpected '{op.value}' after a layer", self._tspan(op),
+                               hint="repeat an element with '*': basic(64) * 3")
+        return count
+
+    def call(self, meta, c):
+        name, args = c
+        positional, keywords = [], []
+        for arg in args or []:
+            if isinstance(arg, ast.Keyword):
+                if any(k.name == arg.name for k in keywords):
+                    raise SyntaxError_(f"keyword argument '{arg.name}' is given twice", arg.span)
+                keywords.append(arg)
+            elif keywords:
+                raise SyntaxError_("a positional argument follows a keyword argument", _expr_span(arg),
+                                   hint="put positional arguments first")
+            else:
+                positional.append(arg)
+        return ast.Call(name.value, positional, keywords, args is not None, self._span(meta))
+
+    def call_args(self, meta, c):
+        return [a for a in c if a is not None]
+
+    def kwarg(self, meta, c):
+        return ast.Keyword(c[0].value, c[1], self._span(meta))
+
+    def tref(self, meta, c):
+        return ast.TemplateRef(self._template(c[0]), self._span(meta))
+
+    def group(self, meta, c):
+        return ast.Group(c[0], self._span(meta))
+
+    def chain_if(self, meta, c):
+        cond, body, *rest = c
+        orelse = rest.pop() if rest and not isinstance(rest[-1], tuple) else None
+        return ast.ChainIf([(cond, body), *rest], orelse, self._span(meta))
+
+    def celif(self, meta, c):
+        return (c[0], c[1])
+
+    def celse(self, meta, c):
+        return c[0]
+
+    def cbody(self, meta, c):
+        return c[0]
+
+    # -- expressions ---------------------------------------------------------------------------
+    def ternary(self, meta, c):
+        return ast.Ternary(c[0], c[1], c[2], self._span(meta))
+
+    def or_(self, meta, c):
+        return ast.Binary("or", c[0], c[1], self._span(meta))
+
+    def and_(self, meta, c):
+        return ast.Binary("and", c[0], c[1], self._span(meta))
+
+    def not_(self, meta, c):
+        return ast.Unary("not", c[0], self._span(meta))
+
+    def compare(self, meta, c):
+        return ast.Binary(c[1].value, c[0], c[2], self._span(meta))
+
+    def binop(self, meta, c):
+        return ast.Binary(c[1].value, c[0], c[2], self._span(meta))
+
+    def unary(self, meta, c):
+        return ast.Unary(c[0].value, c[1], self._span(meta))
+
+    def pow(self, meta, c):
+        return ast.Binary("**", c[0], c[1], self._span(meta))
+
+    def index(self, meta, c):
+        return ast.Index(c[0], c[1], self._span(meta))
+
+    def attr(self, meta, c):
+        return ast.Attr(c[0], c[1].value, self._span(meta))
+
+    def func(self, meta, c):
+        return ast.FuncCall(c[0].value, [a for a in c[1:] if a is not None], self._span(meta))
+
+    def int_(self, meta, c):
+        text = c[0].value
+        if len(text) > MAX_INT_DIGITS:
+            raise LimitError(f"integer literal with {len(text)} digits", self._span(meta),
+                             hint=f"integers have at most {MAX_INT_DIGITS} digits")
+        return ast.Literal(int(text), self._span(meta))
+
+    def float_(self, meta, c):
+        return ast.Literal(float(c[0].value), self._span(meta))
+
+    def string(self, meta, c):
+        return ast.Literal(_unquote(c[0].value), self._span(meta))
+
+    def true(self, meta, c):
+        return ast.Literal(True, self._span(meta))
+
+    def false(self, meta, c):
+        return ast.Literal(False, self._span(meta))
+
+    def none(self, meta, c):
+        return ast.Literal(None, self._span(meta))
+
+    def name(self, meta, c):
+        return ast.Name(c[0].value, self._span(meta))
+
+    def template(self, meta, c):
+        return self._template(c[0])
+
+    def list_(self, meta, c):
+        return ast.ListExpr([x for x in c if x is not None], self._span(meta))
+
+    def tuple_(self, meta, c):
+        return ast.TupleExpr([x for x in c if x is not None], self._span(meta))
+
+    def template_part(self, meta, c):
+        return c[0]
+
+    def literal(self, meta, c):
+        return c[0]
+
+    def _template(self, tok: Token) -> ast.Template:
+        """Split `h{1..i}` into text and holes; each hole is parsed with the `template_part` rule."""
+        text, parts, pos = tok.value, [], 0
+        for m in _HOLE.finditer(text):
+            if m.start() > pos:
+                parts.append(text[pos:m.start()])
+            inner = m[1]
+            if not inner.strip():
+                raise SyntaxError_("empty {} in a name template", self._tspan(tok), hint="write h{i}")
+            saved = self.offset
+            line = self.offset[0] or tok.line
+            shift = (self.offset[1] if self.offset != (0, 0) else 0) + tok.column + m.start(1) - 1
+            self.offset = (line, shift)
+            try:
+                parts.append(_run(self.parser, inner, "template_part", self.source, self))
+            finally:
+                self.offset = saved
+            pos = m.end()
+        if pos < len(text):
+            parts.append(text[pos:])
+        return ast.Template(parts, self._tspan(tok))
+
+
+def _expr_span(e) -> Span:
+    return e.span
+
+
+def _take_doc(items: list, where: str) -> tuple[str | None, list]:
+    """The leading docstring of a file, block or model; a string anywhere else is a mistake."""
+    doc = None
+    if items and isinstance(items[0], ast.Doc):
+        doc, items = items[0].text, items[1:]
+    for item in items:
+        if isinstance(item, ast.Doc):
+            raise SyntaxError_("a string here does nothing", item.span,
+                               hint=f"a docstring must come first in its {where}; use # for comments")
+    return doc, items
+
+
+def _define(table: dict, other: dict, item, kind: str) -> None:
+    if item.name in table or item.name in other:
+        raise SyntaxError_(f"'{item.name}' is defined twice in this file", item.span,
+                           hint=f"rename one of the definitions")
+    table[item.name] = item
+
+
+@lru_cache(maxsize=1)
+def _parser() -> tuple[Lark, _ToAst, _Layout]:
+    transformer, layout = _ToAst(), _Layout()
+    lark = Lark(
+        grammar_path().read_text(),
+        parser="lalr",
+        lexer="basic",
+        start=["start", "template_part", "literal"],
+        propagate_positions=True,
+        maybe_placeholders=True,
+        postlex=layout,
+        cache=True,  # the grammar analysis, cached in the temp folder: startup in milliseconds
+    )
+    transformer.parser = lark
+    return lark, transformer, layout
+
+
+_LOCK = threading.RLock()
+
+
+def parse(text: str, path: str = "<string>") -> ast.File:
+    """Parse .rg text into an `ast.File` (comments included); SyntaxError_ on bad input."""
+    source = Source(path, text)
+    lark, transformer, layout = _parser()
+    with _LOCK:
+        layout.comments = []
+        transformer.source, transformer.offset = source, (0, 0)
+        file = _run(lark, text, "start", source, transformer)
+        file.comments = [ast.Comment(t.value, _tok_span(t, source)) for t in layout.comments]
+    return file
+
+
+def parse_source(source: Source) -> ast.File:
+    """Like `parse`, reusing an existing Source so that spans point at it."""
+    lark, transformer, layout = _parser()
+    with _LOCK:
+        layout.comments = []
+        transformer.source, transformer.offset = source, (0, 0)
+        file = _run(lark, source.text, "start", source, transformer)
+        file.comments = [ast.Comment(t.value, _tok_span(t, source)) for t in layout.comments]
+    return file
+
+
+def parse_expr(text: str, path: str = "<value>") -> ast.Expr:
+    """Parse one expression (a command-line literal)."""
+    lark, transformer, _ = _parser()
+    source = Source(path, text)
+    with _LOCK:
+        saved = transformer.source, transformer.offset
+        transformer.source, transformer.offset = source, (0, 0)
+        try:
+            return _run(lark, text, "literal", source, transformer)
+        finally:
+            transformer.source, transformer.offset = saved
+
+
+def _run(lark: Lark, text: str, start: str, source: Source | None, transformer: _ToAst):
+    try:
+        return transformer.transform(lark.parse(text, start=start))
+    except UnexpectedInput as exc:
+        raise _syntax_error(exc, source, transformer.offset) from None
+    except VisitError as exc:
+        raise exc.orig_exc from None
+    except RecursionError:
+        raise LimitError("the spec nests too deeply to parse", Span(source, 1, 1),
+                         hint="split long expressions with let bindings") from None
+
+
+_PRETTY = {
+    "_NL": "end of line", "$END": "end of file", "NAME": "a name", "INT": "an integer",
+    "FLOAT": "a number", "STRING": "a string", "TEMPLATE": "a name template",
+    "COMP_OP": "a comparison", "ADD_OP": "'+' or '-'", "MUL_OP": "'*', '/', '//' or '%'",
+    "RANGE_OP": "'..' or '..='",
+}
+
+
+def _describe(terminal: str, lark: Lark) -> str:
+    if terminal in _PRETTY:
+        return _PRETTY[terminal]
+    for t in lark.terminals:
+        if t.name == terminal and t.pattern.type == "str":
+            return f"'{t.pattern.value}'"
+    return terminal.lower()
+
+
+def _syntax_error(exc: UnexpectedInput, source: Source | None, offset: tuple[int, int]) -> SyntaxError_:
+    lark = _parser()[0]
+    line, col = exc.line if exc.line and exc.line > 0 else 1, exc.column if exc.column and exc.column > 0 else 1
+    if offset != (0, 0):
+        line, col = offset[0], col + offset[1]
+    if isinstance(exc, UnexpectedCharacters):
+        char = source.text[exc.pos_in_stream] if source and offset == (0, 0) and exc.pos_in_stream < len(source.text) else exc.char
+        return SyntaxError_(f"unexpected character {char!r}", Span(source, line, col, line, col + 1),
+                            hint=_char_hint(char))
+    tok = exc.token if isinstance(exc, UnexpectedToken) else None
+    expected = sorted({_describe(t, lark) for t in getattr(exc, "expected", ()) or ()})
+    if tok is None or tok.type == "$END":
+        what = "end of file"
+        if source is not None and offset == (0, 0):
+            lines = source.text.splitlines() or [""]
+            line, col = len(lines), len(lines[-1]) + 1
+    elif tok.type == "_NL":
+        what = "end of line"
+    else:
+        what = f"'{tok.value}'"
+        if tok.end_column and tok.line == tok.end_line:
+            return SyntaxError_(f"unexpected {what}", Span(source, line, col, line, col + (tok.end_column - tok.column)),
+                                hint=_expect_hint(expected))
+    return SyntaxError_(f"unexpected {what}", Span(source, line, col, line, col + 1), hint=_expect_hint(expected))
+
+
+def _expect_hint(expected: list[str]) -> str | None:
+    if not expected:
+        return None
+    if len(expected) > 8:
+        return None
+    return "expected " + ", ".join(expected[:-1]) + (" or " if len(expected) > 1 else "") + expected[-1]
+
+
+def _char_hint(char: str) -> str | None:
+    if char == "{":
+        return "a name template is written without a space: h{i}"
+    if char == "'":
+        return "strings use double quotes: \"...\""
+    return None
