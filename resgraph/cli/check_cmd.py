@@ -1,5 +1,65 @@
-"""`resgraph check`: not implemented yet (placeholder until its issue lands)."""
+"""`resgraph check SOURCE...`: check every model of each source; diagnostics to stderr.
+
+Exit 0 when every model is valid, 1 when any has errors, 2 for bad usage (a missing file).
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from ..errors import ResgraphError, UsageError
+from .common import parse_params, parse_shape, print_diagnostics
+
+
+def check_sources(sources: list[str], params: dict, input_shape) -> int:
+    from ..syntax.loader import load_graph, model_names
+
+    status = 0
+    for source in sources:
+        try:
+            path, models = model_names(source)
+        except UsageError as exc:
+            print_diagnostics(exc.diagnostics)
+            status = max(status, 2)
+            continue
+        except ResgraphError as exc:
+            print_diagnostics(exc.diagnostics)
+            status = max(status, 1)
+            continue
+        if not models:  # a library of blocks: parsing and resolving its imports is the check
+            typer.echo(f"{path}: ok, no models")
+        for model in models:
+            try:
+                graph = load_graph(path, model=model, input_shape=input_shape, params=params)
+            except UsageError as exc:
+                print_diagnostics(exc.diagnostics)
+                status = max(status, 2)
+                continue
+            except ResgraphError as exc:
+                print_diagnostics(exc.diagnostics)
+                status = max(status, 1)
+                continue
+            print_diagnostics(graph.warnings)
+            out = graph.type_of(graph.output) if graph.output else None
+            typer.echo(f"{path}:{graph.name}: ok, {len(graph)} nodes, {graph.param_count():,} params, "
+                       f"output {out}")
+    return status
 
 
 def register(app) -> None:
-    pass
+    @app.command("check")
+    def check(
+        sources: List[str] = typer.Argument(..., help="files, file.rg:model, or zoo model names"),
+        param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="NAME=VALUE model parameter"),
+        input_shape: Optional[str] = typer.Option(None, "--input-shape", help="C,H,W"),
+    ) -> None:
+        """Check .rg specs statically: names, channels, spatial sizes, cycles."""
+        try:
+            params = parse_params(param)
+            shape = parse_shape(input_shape)
+        except UsageError as exc:
+            print_diagnostics(exc.diagnostics)
+            raise typer.Exit(2) from None
+        raise typer.Exit(check_sources(sources, params, shape))

@@ -165,21 +165,25 @@ class Graph:
         nodes = self.nx.nodes
         if nodes[name]["type"] is not None:
             return self.type_of(name)
-        stack, on_stack = [name], {name}
+        # Depth-first; a node is "open" from its first visit until it is inferred. An operand that
+        # is open (not merely queued further down the stack) lies on the current path: a cycle.
+        stack, opened = [name], set()
         while stack:
             n = stack[-1]
-            pending = [u for u in self.nx._pred[n] if nodes[u]["type"] is None]
-            if pending:
+            if nodes[n]["type"] is not None:
+                stack.pop()
+                continue
+            if n not in opened:
+                opened.add(n)
+                pending = [u for u in self.nx._pred[n] if nodes[u]["type"] is None]
                 for u in pending:
-                    if u in on_stack:
+                    if u in opened:
                         from ..passes.cycles import cycle_error  # lazy: passes sit above ir
 
                         raise cycle_error(self, self._cycle_through(u))
-                    stack.append(u)
-                    on_stack.add(u)
+                stack.extend(pending)
                 continue
             stack.pop()
-            on_stack.discard(n)
             self._infer_one(n)
         return self.type_of(name)
 
