@@ -168,3 +168,41 @@ def test_depth_below_one_is_a_usage_error():
 def test_max_depth_counts_nested_blocks():
     assert max_depth(tiny_resnet()) == 1
     assert max_depth(tiny_densenet()) == 2
+
+
+def test_auto_folds_to_the_limit_and_opens_one_instance_of_each_hidden_merge(monkeypatch):
+    from resgraph.tools.viz import fold
+
+    monkeypatch.setattr(fold, "AUTO_LIMIT", 14)
+    assert fold.auto_folding(tiny_densenet()) == (1, ("features.denseblock1",))
+    view = build_view(tiny_densenet(), "auto")
+    assert view.describe() == "blocks folded at depth 1; features.denseblock1 drawn open"
+    assert [it.kind for it in view.items if it.name.startswith("features.denseblock2")] == ["block"]
+    assert any(k == "concat" for _, _, k in view.edges)  # the open block shows its dense edges
+    monkeypatch.setattr(fold, "AUTO_LIMIT", 100)
+    assert fold.auto_folding(tiny_densenet()) == (None, ())
+
+
+def test_edges_into_a_folded_block_are_plain():
+    view = build_view(tiny_densenet(), depth=1)
+    assert {k for _, _, k in view.edges} == {"seq"}
+
+
+def test_boxes_print_only_the_arguments_that_tell_instances_apart():
+    n = Net("args")
+    h = n.basic("a", "x", 8)
+    h = n.basic("b", h, 8)
+    g = n.done(n.basic("c", h, 16, 2))
+    assert [it.rows[0] for it in build_view(g, depth=1).items[1:]] == [
+        "basic(c=8, stride=1) × 2", "basic(c=16, stride=2)",
+    ]
+    # the dense layers all agree: only their first argument is printed
+    assert "dense_layer(k=8)" in build_view(tiny_densenet(), depth=2).items[2].rows[0]
+
+
+def test_spine_follows_the_convolutions_not_the_projection_shortcut():
+    view = build_view(tiny_resnet())
+    names = [view.items[i].name for i in view.spine()]
+    assert names[0] == "x" and names[-1] == "pool … fc"
+    assert "layer2.0.conv1 … bn2" in names
+    assert not any("downsample" in n for n in names)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from typer.core import TyperCommand
 
 from .common import parse_params, reported
 
@@ -35,7 +36,7 @@ def viz(
     out: Path = typer.Option(..., "-o", "--out", help="Output file: .svg .png .pdf (Graphviz), .dot, .mmd (Mermaid) or .html."),
     depth: str = typer.Option("auto", "--depth", "-d", help="Draw block instances at nesting level N as single boxes (1: top-level blocks); 'all': every layer; 'auto': fold just enough to stay readable."),
     matrix: Optional[str] = typer.Option(
-        None, "--matrix", is_flag=False, flag_value="", metavar="[BLOCK]",
+        None, "--matrix", metavar="[BLOCK]",
         help="Draw a block's connectivity matrix instead (default: the first dense block; '.' for the whole model).",
     ),
     param: Optional[list[str]] = typer.Option(None, "-p", "--param", help="Model parameter NAME=VALUE (repeatable)."),
@@ -53,5 +54,18 @@ def viz(
     typer.echo(f"wrote {written}")
 
 
+class OptionalMatrixValue(TyperCommand):
+    """Lets `--matrix` stand alone (the default block) or take a block path, as `--matrix [BLOCK]`."""
+
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        args = list(args)
+        for i, arg in enumerate(args):
+            if arg == "--":
+                break
+            if arg == "--matrix" and (i + 1 == len(args) or args[i + 1].startswith("-")):
+                args[i] = "--matrix="
+        return super().parse_args(ctx, args)
+
+
 def register(app) -> None:
-    app.command("viz")(viz)
+    app.command("viz", cls=OptionalMatrixValue)(viz)

@@ -15,9 +15,20 @@ def esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def to_dot(graph: Graph, depth: int | None = None, *, legend: bool = True, title: bool = True) -> str:
-    """DOT source of the connectivity picture; block instances nested deeper than `depth` fold."""
-    return view_to_dot(build_view(graph, depth), graph if title else None, legend=legend)
+def to_dot(
+    graph: Graph,
+    depth: int | None | str = None,
+    *,
+    expand: tuple[str, ...] = (),
+    legend: bool = True,
+    title: bool = True,
+) -> str:
+    """DOT source of the connectivity picture.
+
+    Block instances at nesting level `depth` are drawn as single boxes (None: every layer;
+    "auto": fold just enough, see `fold.auto_folding`); paths in `expand` are drawn open.
+    """
+    return view_to_dot(build_view(graph, depth, expand=expand), graph if title else None, legend=legend)
 
 
 def view_to_dot(view: View, graph: Graph | None = None, *, legend: bool = True) -> str:
@@ -33,30 +44,32 @@ def view_to_dot(view: View, graph: Graph | None = None, *, legend: bool = True) 
         f'fontname="{FONT}", fontsize=10, margin="0.10,0.04", height=0.3];'
     )
     lines.append(f'  edge [color="{EDGES["seq"][0]}", arrowsize=0.6, penwidth=1.0];')
+    path = view.spine()
+    spine, trunk = set(path), set(zip(path, path[1:]))
     if legend:
         lines.append(f"  legend [shape=plain, style=solid, label=<{legend_label(view)}>];")
-    _emit_scope(view, None, lines, 1)
+    _emit_scope(view, None, lines, 1, spine)
     for a, b, kind in view.edges:
-        lines.append(f"  {view.items[a].id} -> {view.items[b].id}{edge_attrs(kind)};")
+        lines.append(f"  {view.items[a].id} -> {view.items[b].id}{edge_attrs(kind, (a, b) in trunk)};")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
 def title_label(graph: Graph, view: View) -> str:
     params = graph.param_count()
-    what = "every layer" if view.depth is None else f"blocks folded at depth {view.depth}"
+    what = view.describe()
     return (
         f'<B>{esc(graph.name)}</B>  <FONT POINT-SIZE="10" COLOR="{SHAPE_COLOR}">'
         f"{params:,} parameters · {len(graph)} layers · {esc(what)}</FONT>"
     )
 
 
-def _emit_scope(view: View, path: str | None, lines: list[str], level: int) -> None:
+def _emit_scope(view: View, path: str | None, lines: list[str], level: int, spine: set[int]) -> None:
     """Items and sub-clusters of one scope, in the order their first item appears."""
     pad = "  " * level
     for what, ref in view.children(path):
         if what == "item":
-            lines.append(pad + node_line(view.items[ref]))
+            lines.append(pad + node_line(view.items[ref], ref in spine))
             continue
         cluster = view.clusters[ref]
         fill = CLUSTER_FILLS[min(level - 1, len(CLUSTER_FILLS) - 1)]
@@ -65,11 +78,12 @@ def _emit_scope(view: View, path: str | None, lines: list[str], level: int) -> N
             f'{pad}  label=<<FONT POINT-SIZE="10">{esc(cluster.label)}</FONT>>; '
             f'style="rounded,filled"; fillcolor="{fill}"; color="#c3ccd6"; penwidth=0.8;'
         )
-        _emit_scope(view, ref, lines, level + 1)
+        _emit_scope(view, ref, lines, level + 1, spine)
         lines.append(pad + "}")
 
 
-def node_line(item: Item) -> str:
+def node_line(item: Item, on_spine: bool = False) -> str:
+    """One node statement; nodes of the trunk share a group so Graphviz draws the trunk straight."""
     attrs = [f'label=<{node_label(item)}>', f'fillcolor="{fill_of(item)}"', f'tooltip="{esc(item.name)}"']
     if item.kind == "merge" and item.head_op == "add":
         attrs = ['shape=circle', 'label="+"', 'width=0.3', 'fixedsize=true', 'fontsize=14',
@@ -81,10 +95,12 @@ def node_line(item: Item) -> str:
         if item.merges:
             attrs.append(f'color="{EDGES[item.merges[-1]][0]}", penwidth=1.6')
         if item.kind == "repeat":
-            attrs += ["shape=box3d", 'style="filled"']
+            attrs += ["shape=box3d", 'style="filled"', 'margin="0.14,0.08"']
     elif item.kind == "input":
         attrs.append('style="filled"')
         attrs.append("shape=invhouse")
+    if on_spine:
+        attrs.append("group=spine")
     return f"{item.id} [{', '.join(attrs)}];"
 
 
@@ -104,13 +120,15 @@ def node_label(item: Item) -> str:
     return "<BR/>".join(rows) + "<BR/>" + shape
 
 
-def edge_attrs(kind: str) -> str:
+def edge_attrs(kind: str, trunk: bool = False) -> str:
+    """Style by kind; trunk edges pull hard (weight) so the main path runs straight down."""
+    weight = 8 if trunk or kind == "seq" else 1
     if kind == "seq":
-        return " [weight=8]"
+        return f" [weight={weight}]"
     color, style, width, _ = EDGES[kind]
     if kind == "concat":
         color = CONCAT_DOT_COLOR
-    return f' [color="{color}", style={style}, penwidth={width}, weight=1]'
+    return f' [color="{color}", style={style}, penwidth={width}, weight={weight}]'
 
 
 def legend_label(view: View) -> str:

@@ -68,6 +68,34 @@ class View:
     edges: list[tuple[int, int, str]]  # (source item, target item, kind), sorted
     clusters: dict[str, Cluster] = field(default_factory=dict)
     depth: int | None = None
+    expanded: tuple[str, ...] = ()  # block instances drawn open although at or below `depth`
+
+    def describe(self) -> str:
+        """What was folded, for a picture's caption."""
+        if self.depth is None:
+            return "every layer"
+        text = f"blocks folded at depth {self.depth}"
+        return text + (f"; {', '.join(self.expanded)} drawn open" if self.expanded else "")
+
+    def spine(self) -> list[int]:
+        """Items on the path through the most layers: the trunk a drawing keeps straight.
+
+        Counting layers, not boxes, puts the convolutions on the trunk and the 1x1 projection of a
+        shortcut beside it.
+        """
+        best: dict[int, tuple[int, int | None]] = {}
+        preds: dict[int, list[int]] = {}
+        for a, b, _ in self.edges:
+            preds.setdefault(b, []).append(a)
+        for i in range(len(self.items)):  # items are in topological order
+            own = len(self.items[i].members)
+            best[i] = max(((best[a][0] + own, a) for a in preds.get(i, [])), default=(own, None))
+        end = max(best, key=lambda i: (best[i][0], i), default=None)
+        path: list[int] = []
+        while end is not None:
+            path.append(end)
+            end = best[end][1]
+        return path[::-1]
 
     def children(self, cluster: str | None) -> list[tuple[str, int | str]]:
         """("item", index) and ("cluster", path) directly inside `cluster`, in drawing order.
@@ -104,11 +132,58 @@ def max_depth(graph: Graph) -> int:
     return max((block_depth(graph, p) for p, s in graph.scopes.items() if s.kind == "block"), default=0)
 
 
-def build_view(graph: Graph, depth: int | None = None, *, chains: bool = True, repeats: bool = True) -> View:
-    """Fold `graph` for drawing: block instances at nesting level `depth` become single items."""
-    if depth is not None and depth < 1:
+AUTO_LIMIT = 80  # most boxes the automatic folding lets a picture hold
+
+
+def auto_folding(graph: Graph) -> tuple[int | None, tuple[str, ...]]:
+    """The depth and open blocks that `depth="auto"` draws.
+
+    The deepest depth whose picture holds at most AUTO_LIMIT boxes; then, so that the skip and
+    dense edges folded away are still seen once, the first instance of each folded block that
+    hides merges is drawn open while the picture stays within the limit.
+    """
+    depth: int | None = None
+    if len(build_view(graph).items) > AUTO_LIMIT:
+        depth = next((d for d in range(max_depth(graph), 0, -1)
+                      if len(build_view(graph, d).items) <= AUTO_LIMIT), 1)
+    if depth is None:
+        return None, ()
+    expand: tuple[str, ...] = ()
+    seen: set[str] = set()
+    for item in build_view(graph, depth).items:
+        if item.kind in ("block", "repeat") and item.merges and item.block[0] not in seen:
+            seen.add(item.block[0])
+            path = _owner(graph, item.members[0], depth)
+            if len(build_view(graph, depth, expand=(*expand, path)).items) <= AUTO_LIMIT:
+                expand += (path,)
+    return depth, expand
+
+
+def _owner(graph: Graph, name: str, depth: int) -> str:
+    """The block instance at nesting level `depth` that holds node `name`."""
+    blocks = [p for p in ancestors(graph, name) if graph.scopes[p].kind == "block"]
+    return blocks[depth - 1]
+
+
+def build_view(
+    graph: Graph,
+    depth: int | None | str = None,
+    *,
+    expand: tuple[str, ...] = (),
+    chains: bool = True,
+    repeats: bool = True,
+) -> View:
+    """Fold `graph` for drawing: block instances at nesting level `depth` become single items.
+
+    `depth="auto"` picks the folding (see `auto_folding`); block paths in `expand` are drawn open
+    (their own sub-blocks folded) although they sit at or below `depth`.
+    """
+    if depth == "auto":
+        depth, expand = auto_folding(graph)
+    if depth is not None and (not isinstance(depth, int) or depth < 1):
         raise UsageError(f"depth must be at least 1, got {depth}", hint="--depth 1 draws top-level blocks as single boxes; leave it out to draw every layer")
     order = graph.topo_order()
+    shown = _telling_args(graph)
     key_of: dict[str, str] = {}
     items: dict[str, Item] = {}
     for name in order:
@@ -117,7 +192,7 @@ def build_view(graph: Graph, depth: int | None = None, *, chains: bool = True, r
         for path in scopes:
             if graph.scopes[path].kind == "block":
                 level += 1
-                if depth is not None and level == depth:
+                if depth is not None and level >= depth and path not in expand:
                     owner = path
                     break
         if owner is None:
@@ -129,7 +204,7 @@ def build_view(graph: Graph, depth: int | None = None, *, chains: bool = True, r
                 items[owner].members.append(name)
             else:
                 outer = scopes[: scopes.index(owner)]
-                items[owner] = _block(graph, owner, outer[-1] if outer else None, name)
+                items[owner] = _block(graph, owner, outer[-1] if outer else None, name, shown)
     for item in items.values():
         if item.kind == "block":
             item.shape = shape_text(graph.type_of(_exit(graph, item.members)))
@@ -141,16 +216,18 @@ def build_view(graph: Graph, depth: int | None = None, *, chains: bool = True, r
         a, b = index[key_of[u]], index[key_of[v]]
         if a != b:
             kinds.setdefault((a, b), set()).add(kind)
-    edges = {ab: ("seq" if "seq" in ks else min(ks)) for ab, ks in kinds.items()}
     out = [items[k] for k in keys]
+    # a merge inside a folded block is the block's business: the edge into the box is plain
+    edges = {(a, b): ("seq" if "seq" in ks or out[b].kind == "block" else min(ks)) for (a, b), ks in kinds.items()}
     if repeats:
         out, edges = _merge_runs(out, edges, _same_block, _join_blocks)
     if chains:
         out, edges = _merge_runs(out, edges, _chainable, _join_layers)
     for i, item in enumerate(out):
         item.id = f"n{i}"
-    clusters = _dissolve_singletons(out, _clusters(graph, out))
-    return View(graph.name, out, sorted((a, b, k) for (a, b), k in edges.items()), clusters, depth)
+    clusters = _dissolve_singletons(out, _clusters(graph, out, shown))
+    edge_list = sorted((a, b, k) for (a, b), k in edges.items())
+    return View(graph.name, out, edge_list, clusters, depth, tuple(p for p in expand if p in graph.scopes))
 
 
 def _layer(graph: Graph, name: str, cluster: str | None) -> Item:
@@ -160,9 +237,38 @@ def _layer(graph: Graph, name: str, cluster: str | None) -> Item:
     return Item(kind, [name], name, rows, shape_text(graph.type_of(name)), cluster)
 
 
-def _block(graph: Graph, path: str, cluster: str | None, first: str) -> Item:
+def _telling_args(graph: Graph) -> dict[str, dict[str, set]]:
+    """Per block, the arguments worth printing: those that differ between its instances.
+
+    `bottleneck(planes=128, stride=2)` says what matters; `groups=1, base_width=64` on every box
+    of a ResNet-50 does not. A block whose instances all agree shows every argument.
+    """
+    seen: dict[str, dict[str, set]] = {}
+    count: dict[str, int] = {}
+    for scope in graph.scopes.values():
+        if scope.kind == "block":
+            count[scope.block or ""] = count.get(scope.block or "", 0) + 1
+            seen.setdefault(scope.block or "", {})
+            for k, v in scope.args.items():
+                seen.setdefault(scope.block or "", {}).setdefault(k, set()).add(repr(v))
+    shown = {}
+    for b, args in seen.items():
+        varying = {k for k, vs in args.items() if len(vs) > 1}
+        # all alike: one instance shows every argument, many show the first (the rest is noise)
+        shown[b] = varying or (set(args) if count[b] == 1 else set(list(args)[:1]))
+    return shown
+
+
+def telling_call(graph: Graph, path: str, shown: dict[str, set] | None = None) -> str:
+    """The block call of a scope with only its telling arguments: `bottleneck(planes=64, stride=2)`."""
     scope = graph.scopes[path]
-    call = call_text(scope.block or "block", scope.args)
+    keep = (shown or _telling_args(graph)).get(scope.block or "", set(scope.args))
+    return call_text(scope.block or "block", {k: v for k, v in scope.args.items() if k in keep})
+
+
+def _block(graph: Graph, path: str, cluster: str | None, first: str, shown: dict[str, set]) -> Item:
+    scope = graph.scopes[path]
+    call = telling_call(graph, path, shown)
     key = (scope.block or "", repr(sorted(scope.args.items())))
     return Item("block", [first], path, [call], "?", cluster, block=key)
 
@@ -257,7 +363,7 @@ def _dissolve_singletons(items: list[Item], clusters: dict[str, Cluster]) -> dic
     return clusters
 
 
-def _clusters(graph: Graph, items: list[Item]) -> dict[str, Cluster]:
+def _clusters(graph: Graph, items: list[Item], shown: dict[str, set]) -> dict[str, Cluster]:
     """Every scope some item sits in, with its enclosing scopes, outermost first."""
     paths: set[str] = set()
     for item in items:
@@ -270,7 +376,9 @@ def _clusters(graph: Graph, items: list[Item]) -> dict[str, Cluster]:
         parents = ancestors(graph, path + ".x")[:-1]
         parent = parents[-1] if parents else None
         label = path[len(parent) + 1:] if parent else path
+        if label[0].isdigit():
+            label = path  # "layer1.0" says more than "0"
         if scope.kind == "block":
-            label += ": " + call_text(scope.block or "block", scope.args)
+            label += ": " + telling_call(graph, path, shown)
         out[path] = Cluster(path, label, parent)
     return out

@@ -41,14 +41,14 @@ def _page(title: str, body: str) -> str:
     )
 
 
-def to_html(graph: Graph, depth: int | None = None) -> str:
+def to_html(graph: Graph, depth: int | None | str = None, *, expand: tuple[str, ...] = ()) -> str:
     """The picture as one HTML file: Graphviz's SVG inline, or the arc drawing without Graphviz."""
-    view = build_view(graph, depth)
+    view = build_view(graph, depth, expand=expand)
     if find_dot() is not None:
         body = f'<div class="picture">{inline_svg(svg_text(view_to_dot(view, graph)))}</div>'
     else:
         body = f'<p class="note">{FALLBACK_NOTE}</p><div class="picture">{arc_svg(view)}</div>'
-    return _page(graph.name, body)
+    return _page(f"{graph.name}: {view.describe()}", body)
 
 
 def matrix_page(m: Matrix) -> str:

@@ -13,8 +13,7 @@ from html import escape
 from ...errors import UsageError, did_you_mean
 from ...ir import Graph
 from .dot import esc
-from .fold import View, ancestors, block_depth, build_view
-from .labels import call_text
+from .fold import View, ancestors, block_depth, build_view, telling_call
 from .style import EDGES, SHAPE_COLOR
 
 STRENGTH = {"seq": 0, "add": 1, "concat": 2}  # a path through a concat is a dense edge, and so on
@@ -63,7 +62,7 @@ def connectivity(graph: Graph, block: str | None = None) -> Matrix:
     else:
         view = build_view(graph, block_depth(graph, block) + 1, repeats=False)
         scope = graph.scopes[block]
-        title = block + (f": {call_text(scope.block, scope.args)}" if scope.block else "")
+        title = block + (f": {telling_call(graph, block)}" if scope.block else "")
         keep = [i for i, it in enumerate(view.items) if (it.name + ".").startswith(block + ".")]
         inside = set(keep)
         feeders = sorted({a for a, b, _ in view.edges if b in inside and a not in inside})

@@ -14,10 +14,12 @@ def _text(text: str) -> str:
     return text.replace('"', "#quot;")
 
 
-def to_mermaid(graph: Graph, depth: int | None = None, *, legend: bool = True) -> str:
+def to_mermaid(
+    graph: Graph, depth: int | None | str = None, *, expand: tuple[str, ...] = (), legend: bool = True
+) -> str:
     """Mermaid `flowchart TD` source of the connectivity picture (same folding as `to_dot`)."""
-    view = build_view(graph, depth)
-    lines = [f"%% {graph.name}: " + ("every layer" if depth is None else f"blocks folded at depth {depth}")]
+    view = build_view(graph, depth, expand=expand)
+    lines = [f"%% {graph.name}: {view.describe()}"]
     lines.append("flowchart TD")
     for name, fill in FILL.items():
         lines.append(f"  classDef {name} fill:{fill},stroke:#8a939b,color:#222")

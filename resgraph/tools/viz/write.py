@@ -13,18 +13,6 @@ from .mermaid import to_mermaid
 from .render import BINARY_FORMATS, find_dot, render
 
 FORMATS = ("svg", "png", "pdf", "dot", "mmd", "html")
-AUTO_LIMIT = 80  # most boxes a picture holds before the default depth folds blocks
-
-
-def auto_depth(graph: Graph) -> int | None:
-    """The deepest folding that keeps the picture under AUTO_LIMIT boxes (None: every layer)."""
-    from .fold import build_view, max_depth
-
-    deepest = max_depth(graph)
-    for depth in [None, *range(deepest, 0, -1)]:
-        if depth == 1 or len(build_view(graph, depth).items) <= AUTO_LIMIT:
-            return depth
-    return None
 
 
 def write(
@@ -58,8 +46,6 @@ def write(
             source = matrix_dot(m)
             data = source.encode() if fmt == "dot" else render(source, fmt, dpi=dpi)
     else:
-        if depth == "auto":
-            depth = auto_depth(graph)
         if fmt in BINARY_FORMATS:
             data = render(to_dot(graph, depth), fmt, dpi=dpi)
         elif fmt == "dot":
@@ -79,4 +65,4 @@ def repr_svg(graph: Graph) -> str | None:
     """The picture as SVG text for Jupyter, or None where Graphviz is not installed."""
     if find_dot() is None:
         return None
-    return render(to_dot(graph, auto_depth(graph)), "svg").decode()
+    return render(to_dot(graph, "auto"), "svg").decode()
