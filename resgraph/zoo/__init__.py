@@ -36,3 +36,9 @@ def find_model(name: str) -> Path | None:
 
 def model_names() -> list[str]:
     return sorted(_index())
+
+
+def family(name: str) -> str | None:
+    """A model's family is the file it lives in ("resnet50" → "resnet")."""
+    path = find_model(name)
+    return None if path is None else path.stem
