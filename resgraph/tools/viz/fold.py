@@ -132,7 +132,7 @@ def max_depth(graph: Graph) -> int:
     return max((block_depth(graph, p) for p, s in graph.scopes.items() if s.kind == "block"), default=0)
 
 
-AUTO_LIMIT = 80  # most boxes the automatic folding lets a picture hold
+AUTO_LIMIT = 50  # most boxes the automatic folding lets a picture hold
 
 
 def auto_folding(graph: Graph) -> tuple[int | None, tuple[str, ...]]:

@@ -22,7 +22,7 @@ def to_mermaid(
     lines = [f"%% {graph.name}: {view.describe()}"]
     lines.append("flowchart TD")
     for name, fill in FILL.items():
-        lines.append(f"  classDef {name} fill:{fill},stroke:#8a939b,color:#222")
+        lines.append(f"  classDef rg_{name} fill:{fill},stroke:#8a939b,color:#222")
     _emit(view, None, lines, 1)
     styles = []
     for n, (a, b, kind) in enumerate(view.edges):
@@ -59,11 +59,11 @@ def _emit(view: View, path: str | None, lines: list[str], level: int) -> None:
 def _node(item: Item) -> str:
     if item.kind in ("block", "repeat"):
         label = f"<b>{item.short_name}</b><br/>{item.rows[0]}<br/>{item.shape}"
-        return f'{item.id}[["{_text(label)}"]]:::{item.kind}'
+        return f'{item.id}[["{_text(label)}"]]:::rg_{item.kind}'
     if item.kind == "input":
-        return f'{item.id}[/"{_text(item.short_name + "<br/>" + item.shape)}"\\]:::input'
+        return f'{item.id}[/"{_text(item.short_name + "<br/>" + item.shape)}"\\]:::rg_input'
     if item.kind == "merge" and item.head_op == "add":
-        return f'{item.id}(("+")):::add'
+        return f'{item.id}(("+")):::rg_add'
     title = [f"<b>{item.title}</b>"] if item.title else []
     label = "<br/>".join(title + compact_rows(item.rows) + [item.shape])
-    return f'{item.id}["{_text(label)}"]:::{fill_key(item)}'
+    return f'{item.id}["{_text(label)}"]:::rg_{fill_key(item)}'

@@ -8,7 +8,7 @@ import subprocess
 from ...errors import ResgraphError
 
 BINARY_FORMATS = ("svg", "png", "pdf")
-INSTALL_HINT = "install Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz), or write .dot, .mmd or .html instead"
+INSTALL = "apt-get install graphviz (macOS: brew install graphviz), or write .dot, .mmd or .html instead"
 
 
 class RenderError(ResgraphError):
@@ -26,7 +26,7 @@ def render(dot_source: str, fmt: str, *, dpi: int = 96, timeout: float = 300) ->
         raise RenderError(f"cannot render '{fmt}' with Graphviz", hint=f"choose one of: {', '.join(BINARY_FORMATS)}")
     exe = find_dot()
     if exe is None:
-        raise RenderError(f"drawing .{fmt} needs Graphviz's `dot`, which is not installed", hint=INSTALL_HINT)
+        raise RenderError(f"drawing .{fmt} needs Graphviz's `dot`, which is not installed: {INSTALL}")
     args = [exe, f"-T{fmt}"] + ([f"-Gdpi={dpi}"] if fmt == "png" else [])
     try:
         done = subprocess.run(args, input=dot_source.encode(), capture_output=True, timeout=timeout, check=False)
