@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from ...ir import Graph
 from .fold import Item, View, build_view
 from .labels import compact_rows
@@ -45,7 +47,7 @@ def view_to_dot(view: View, graph: Graph | None = None, *, legend: bool = True) 
     )
     lines.append(f'  edge [color="{EDGES["seq"][0]}", arrowsize=0.6, penwidth=1.0];')
     path = view.spine()
-    spine, trunk = set(path), set(zip(path, path[1:]))
+    spine, trunk = set(path), set(pairwise(path))
     if legend:
         lines.append(f"  legend [shape=plain, style=solid, label=<{legend_label(view)}>];")
     _emit_scope(view, None, lines, 1, spine)
