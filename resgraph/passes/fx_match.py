@@ -1,0 +1,68 @@
+"""What the fx optimization passes share: recognizing ops in either spelling, reading channel counts."""
+
+from __future__ import annotations
+
+import operator
+
+import torch
+import torch.nn.functional as F
+from torch import fx, nn
+
+RELU_FUNCTIONS = {torch.relu, F.relu, torch.relu_}
+
+
+def module_of(gm: fx.GraphModule, node: fx.Node) -> nn.Module | None:
+    return gm.get_submodule(node.target) if node.op == "call_module" else None
+
+
+def is_module(gm: fx.GraphModule, node: fx.Node, kind: type | tuple[type, ...]) -> bool:
+    return isinstance(module_of(gm, node), kind)
+
+
+def is_relu(gm: fx.GraphModule, node: fx.Node) -> bool:
+    """torch.relu / F.relu (the back end's spelling) or an nn.ReLU module (a traced eager model's)."""
+    if node.op == "call_function":
+        return node.target in RELU_FUNCTIONS and not node.kwargs.get("inplace", False)
+    return is_module(gm, node, nn.ReLU)
+
+
+def is_add(node: fx.Node) -> bool:
+    return node.op == "call_function" and node.target in (operator.add, torch.add) and len(node.args) == 2 \
+        and not node.kwargs
+
+
+def is_cat(node: fx.Node) -> bool:
+    """torch.cat(list, 1): the dense edge."""
+    if node.op != "call_function" or node.target is not torch.cat:
+        return False
+    dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0)
+    return dim == 1 and isinstance(node.args[0], (list, tuple))
+
+
+def single_user(node: fx.Node) -> fx.Node | None:
+    users = list(node.users)
+    return users[0] if len(users) == 1 else None
+
+
+def channels(gm: fx.GraphModule, node: fx.Node) -> int | None:
+    """A node's output channels: from shape propagation if it ran, else from the IR's inferred type."""
+    meta = node.meta.get("tensor_meta")
+    if meta is not None and hasattr(meta, "shape"):
+        return int(meta.shape[1])
+    ir = gm.meta.get("resgraph", {}).get("graph") if hasattr(gm, "meta") else None
+    name = node.meta.get("resgraph_node")
+    if ir is not None and name in ir:
+        t = ir.type_of(name)
+        return None if t is None else t.channels
+    return None
+
+
+def drop_module(gm: fx.GraphModule, target: str) -> None:
+    """Delete a submodule that no fx node calls any more."""
+    parent, _, name = target.rpartition(".")
+    delattr(gm.get_submodule(parent) if parent else gm, name)
+
+
+def finish(gm: fx.GraphModule) -> None:
+    gm.graph.lint()
+    gm.recompile()

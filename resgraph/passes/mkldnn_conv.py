@@ -1,0 +1,89 @@
+"""CPU inference pass: convolutions run by oneDNN with prepacked weights and fused epilogues.
+
+`conv -> relu` becomes one kernel with a ReLU post-op and `relu(conv(x) + other)` (the residual
+edge) one kernel with an add and a ReLU post-op, so the activation never makes an extra pass over
+memory. The weight is reordered once into oneDNN's blocked layout instead of on every call.
+Applies to float32 convolutions on CPU where PyTorch was built with oneDNN.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import fx, nn
+
+from .fx_match import drop_module, finish, is_add, is_relu, module_of, single_user
+
+
+class FusedConv2d(nn.Module):
+    """conv(x) [+ other] [-> relu] through torch.ops.mkldnn._convolution_pointwise."""
+
+    fresh_output = True
+
+    def __init__(self, conv: nn.Conv2d, relu: bool, add: bool):
+        super().__init__()
+        self.args = ([*conv.padding], [*conv.stride], [*conv.dilation], conv.groups)
+        w = conv.weight.detach().contiguous()
+        self.packed = torch.ops.mkldnn._reorder_convolution_weight(w, *self.args)
+        self.bias = None if conv.bias is None else conv.bias.detach().clone()
+        self.unary = "relu" if relu else "none"
+        self.add = add
+        self.kind = f"{'conv+add' if add else 'conv'}{'+relu' if relu else ''}"
+
+    def forward(self, x: torch.Tensor, other: torch.Tensor | None = None) -> torch.Tensor:
+        if self.add:
+            return torch.ops.mkldnn._convolution_pointwise.binary(
+                x, other, self.packed, self.bias, *self.args, "add", None, self.unary, [], "")
+        return torch.ops.mkldnn._convolution_pointwise(x, self.packed, self.bias, *self.args, self.unary, [], "")
+
+    def extra_repr(self) -> str:
+        return self.kind
+
+
+def applies(gm: fx.GraphModule) -> str | None:
+    """Why the pass cannot run here (None when it can)."""
+    if not torch.backends.mkldnn.is_available():
+        return "PyTorch has no oneDNN"
+    params = list(gm.parameters())
+    if params and (params[0].device.type != "cpu" or params[0].dtype != torch.float32):
+        return f"weights are {params[0].dtype} on {params[0].device.type}, not float32 on CPU"
+    return None
+
+
+def _epilogue(gm, node):
+    """(add node, other operand, relu node) that can fuse after conv `node`; Nones where absent."""
+    add = other = None
+    user = single_user(node)
+    if user is not None and is_add(user):
+        add, other = user, next(a for a in user.args if a is not node)
+        if other is node or not isinstance(other, fx.Node):
+            add = other = None
+    tail = single_user(add if add is not None else node)
+    relu = tail if tail is not None and is_relu(gm, tail) else None
+    return add, other, relu
+
+
+def mkldnn_conv(gm: fx.GraphModule) -> list[str]:
+    if applies(gm) is not None:
+        return []
+    changes = []
+    graph = gm.graph
+    convs = [n for n in graph.nodes if type(module_of(gm, n)) is nn.Conv2d]
+    for node in convs:
+        conv = module_of(gm, node)
+        if conv.padding_mode != "zeros" or isinstance(conv.padding, str):
+            continue
+        add, other, relu = _epilogue(gm, node)
+        fused = FusedConv2d(conv, relu is not None, add is not None)
+        gm.add_submodule(node.target, fused)
+        last = relu or add or node
+        if last is not node:
+            with graph.inserting_before(last):
+                new = graph.call_module(node.target, (node.args[0], other) if add else (node.args[0],))
+            new.meta.update(node.meta)
+            last.replace_all_uses_with(new)
+            for dead in (relu, add, node):
+                if dead is not None:
+                    graph.erase_node(dead)
+        changes.append(f"{node.meta.get('resgraph_node', node.target)}: oneDNN {fused.kind}")
+    finish(gm)
+    return changes

@@ -1,0 +1,87 @@
+"""The optimizing pipeline: every pass, in the order it runs, and what each level turns on.
+
+Level 0 is the faithful, trainable module the back end builds. Level 1 is for inference: it folds
+and fuses ops, changes the data layout and shares dense-block buffers; level 2 hands the level-1
+module to torch.compile. `memory_efficient` is for training and applies at every level.
+The caller's module is never modified: passes run on a copy.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Callable
+
+from torch import fx
+
+from .channels_last import channels_last
+from .compile_module import compile_module
+from .dense_buffer import dense_buffer
+from .drop_dropout import drop_dropout
+from .fold_bn import fold_bn
+from .inplace_relu import inplace_relu
+from .memory_efficient import memory_efficient as shared_memory_dense
+from .mkldnn_conv import mkldnn_conv
+
+Pass = Callable[[fx.GraphModule], list[str]]
+
+INFERENCE: list[tuple[str, Pass]] = [
+    ("drop_dropout", drop_dropout),
+    ("fold_bn", fold_bn),
+    ("dense_buffer", dense_buffer),
+    ("channels_last", channels_last),
+    ("mkldnn_conv", mkldnn_conv),
+    ("inplace_relu", inplace_relu),
+]
+TRAINING: list[tuple[str, Pass]] = [("memory_efficient", shared_memory_dense)]
+
+
+def passes(opt_level: int, memory_efficient: bool = False) -> list[tuple[str, Pass]]:
+    """The passes a level runs, in order."""
+    if opt_level not in (0, 1, 2):
+        from ..errors import UsageError
+
+        raise UsageError(f"opt_level must be 0, 1 or 2, got {opt_level}")
+    if memory_efficient and opt_level >= 1:
+        from ..errors import UsageError
+
+        raise UsageError("memory_efficient is for training, at opt_level 0; levels 1 and 2 are for inference")
+    return list(INFERENCE) if opt_level >= 1 else list(TRAINING) if memory_efficient else []
+
+
+def optimize(module: fx.GraphModule, *, opt_level: int = 1, memory_efficient: bool = False,
+             explain: bool = False) -> fx.GraphModule:
+    """An optimized copy of a level-0 module, same weights.
+
+    The explain report — a list of {"pass", "changes"} records, one per pass that ran, where
+    `changes` lists what it changed — is kept in `meta["resgraph"]["explain"]` of the result
+    (always; `explain=True` also prints it to stderr).
+    """
+    chosen = passes(opt_level, memory_efficient)
+    meta = dict(getattr(module, "meta", {}).get("resgraph", {}))
+    if meta.get("opt_level", 0) != 0:
+        from ..errors import UsageError
+
+        raise UsageError("optimize expects an opt_level=0 module; optimize the original, not an optimized one")
+    gm = copy.deepcopy(module)
+    if opt_level >= 1:
+        gm.eval()
+    report = [{"pass": name, "changes": run(gm)} for name, run in chosen]
+    if opt_level >= 2:
+        gm, changes = compile_module(gm)
+        report.append({"pass": "torch.compile", "changes": changes})
+    meta.update(opt_level=opt_level, memory_efficient=memory_efficient, explain=report)
+    gm.meta["resgraph"] = meta
+    if explain:
+        import sys
+
+        print(format_report(report), file=sys.stderr)
+    return gm
+
+
+def format_report(report: list[dict]) -> str:
+    """The explain report as text: each pass, then one indented line per change."""
+    lines = []
+    for rec in report:
+        lines.append(f"{rec['pass']}: {len(rec['changes'])} change(s)" if rec["changes"] else f"{rec['pass']}: no change")
+        lines += [f"  {c}" for c in rec["changes"]]
+    return "\n".join(lines)
