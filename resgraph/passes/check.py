@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import networkx as nx
+
 from ..errors import Diagnostics, GraphError, ResgraphError, TypeError_
 from ..ir.graph import FAILED
 from .cycles import cycle_error, find_cycle
@@ -59,7 +61,7 @@ def check(graph) -> None:
     diags = Diagnostics()
     check_output(graph, diags)
     bad = check_arity(graph, diags)
-    cycle = find_cycle(graph)
+    cycle = None if nx.is_directed_acyclic_graph(graph.nx) else find_cycle(graph)  # the fast test first
     if cycle:
         diags.add(cycle_error(graph, cycle))
     else:

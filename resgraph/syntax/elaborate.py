@@ -383,10 +383,16 @@ class Elaborator:
         if incoming is not None:
             values.append(incoming)
             names.append(shown or str(incoming))
+        poisoned = False
         for arg in call.args:
             for name, span in self.operand_names(env, arg):
-                values.append(self.value(frame, name, span))
+                try:  # look at every operand, so that an undefined one is reported too
+                    values.append(self.value(frame, name, span))
+                except _Poisoned:
+                    poisoned = True
                 names.append(name)
+        if poisoned:
+            raise _Poisoned()
         return values, names
 
     def operand_names(self, env: Env, arg) -> list[tuple[str, Span]]:
@@ -594,12 +600,15 @@ class Elaborator:
         g.add_node(path, op, attrs, (), span)
         if names is not None:
             g.nx.nodes[path]["operand_names"] = names
-        for i, v in enumerate(operands):
-            if isinstance(v, Pending):
-                self.deferred.append((v, path, i))
-                self.incomplete.add(path)
-            else:
-                g.connect(v, path, i)
+        if any(isinstance(v, Pending) for v in operands):
+            for i, v in enumerate(operands):
+                if isinstance(v, Pending):
+                    self.deferred.append((v, path, i))
+                    self.incomplete.add(path)
+                else:
+                    g.connect(v, path, i)
+        else:
+            g.connect_all(operands, path)
 
 
 def path_base(group: list | None, frame: Frame) -> str:

@@ -1,0 +1,4 @@
+model m {
+    input x[3, 8, 8]
+    out = add(x)
+}
