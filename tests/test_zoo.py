@@ -69,6 +69,7 @@ def test_index_holds_exactly_the_shipped_models():
     assert zoo.model_names() == sorted(EXPECTED_PARAMS)
     assert zoo.find_model("resnet50").name == "resnet.rg"
     assert zoo.family("densenet_bc_100_k12") == "cifar_densenet"
+    assert {zoo.family(m) for m in zoo.model_names()} == set(zoo.FAMILIES)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_PARAMS))
@@ -189,9 +190,10 @@ def test_zoo_command_lists_every_model():
 
     from resgraph.cli import app
 
-    result = CliRunner().invoke(app, ["zoo", "resnet", "cifar_densenet"])
+    result = CliRunner().invoke(app, ["zoo", "resnet", "cifar_densenet"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "25,557,032" in result.output and "4.089" in result.output
     assert "densenet_bc_190_k40" in result.output and "densenet121" not in result.output
+    assert "Wide ResNet-50-2 (Zagoruyko & Komodakis 2016; torchvision.models.wide_resnet50_2)" in result.output
     bad = CliRunner().invoke(app, ["zoo", "resnet51"])
     assert bad.exit_code == 2

@@ -55,14 +55,19 @@ def zoo(
                              ("params", "right"), ("GMACs conv+fc", "right"),
                              ("GMACs all", "right"), ("reference", "left")]:
             table.add_column(col, justify=justify)
-        for name in sorted(chosen, key=lambda m: (index.family(m), _natural(m))):
+        for name in sorted(chosen, key=lambda m: (index.FAMILIES.index(index.family(m)), _natural(m))):
             graph = load(name)
             weighted, total = macs(graph)
             shape = graph.type_of(graph.inputs[0])
             table.add_row(name, index.family(name), "x".join(map(str, shape.dims())),
                           f"{graph.param_count():,}", _giga(weighted), _giga(total),
-                          (graph.doc or "").split("\n")[0])
-    Console(width=200).print(table)
+                          reference(graph.doc))
+    Console().print(table)
+
+
+def reference(doc: str | None) -> str:
+    """What a zoo docstring says before its first colon: "ResNet-50 v1.5 (He et al. 2015; ...)"."""
+    return " ".join((doc or "").split()).split(": ")[0]
 
 
 def _natural(name: str) -> tuple:
