@@ -197,3 +197,13 @@ def test_zoo_command_lists_every_model():
     assert "Wide ResNet-50-2 (Zagoruyko & Komodakis 2016; torchvision.models.wide_resnet50_2)" in result.output
     bad = CliRunner().invoke(app, ["zoo", "resnet51"])
     assert bad.exit_code == 2
+
+
+def test_docs_show_the_shipped_specs_verbatim():
+    """docs/zoo.md's worked examples are the real files, so they cannot go stale."""
+    doc = (Path(__file__).parents[1] / "docs" / "zoo.md").read_text()
+    blocks = re.findall(r"```rg\n(.*?)```", doc, re.S)
+    shipped = "\n".join(p.read_text() for p in zoo.spec_files())
+    assert len(blocks) == 4 and all(b in shipped for b in blocks)
+    for name, count in EXPECTED_PARAMS.items():
+        assert re.search(rf"\| `{name}` \| [a-z_]+ \| {count:,} \|", doc), name
