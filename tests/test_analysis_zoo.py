@@ -15,7 +15,8 @@ import torch
 
 import resgraph
 from resgraph.backend.fx import build_module
-from resgraph.tools.analysis import compare, inference_peak, path_stats, summarize, training_saved
+from resgraph.tools.analysis import inference_peak, path_stats, summarize, training_saved
+from resgraph.tools.analysis.gradients import gradient_norms, spread
 from test_analysis_memory import measured_inference_peak, measured_training_saved
 
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "torchvision_state_dicts.json").read_text())["models"]
@@ -78,7 +79,11 @@ def test_static_memory_within_10_percent_of_measured(name):
 
 
 def test_plain_net_gradients_spread_far_more_than_residual_and_dense():
-    results = compare([zoo("cifar_plain56"), zoo("cifar_resnet56"), zoo("densenet_bc_100_k12")],
-                      gradients=True, grad_batch_size=8)
-    plain, res, dense = (results[m]["grad_spread"] for m in results)
-    assert plain > 10 * res and plain > 10 * dense
+    """At initialization (batch norm in training mode) plain-56's gradients grow toward the input
+    by three orders of magnitude; the skip and dense edges keep them within about two."""
+    grads = {name: gradient_norms(zoo(name), batch_size=2)
+             for name in ("cifar_plain56", "cifar_resnet56", "densenet_bc_100_k12")}
+    plain, res, dense = (spread(g) for g in grads.values())
+    assert plain > 1000 and res < 100 and dense < 100
+    convs = [g for g in grads["cifar_plain56"] if g.name != "fc"]
+    assert convs[0].norm > 1000 * convs[-1].norm  # exploding toward the input, not vanishing

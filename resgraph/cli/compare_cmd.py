@@ -19,6 +19,7 @@ def register(app: typer.Typer) -> None:
         gradients: bool = typer.Option(True, "--gradients/--no-gradients", help="gradient-norm spread at init (compiles each model)"),
         grad_batch_size: int = typer.Option(8, "--grad-batch-size", help="batch for the gradient pass"),
         time: bool = typer.Option(False, "--time", help="forward/backward time on this machine"),
+        plot: Optional[str] = typer.Option(None, "--plot", help="draw every model's gradient norm by depth to this PNG"),
         seed: int = typer.Option(0, "--seed"),
         param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="NAME=VALUE for every model"),
         input_shape: Optional[str] = typer.Option(None, "--input-shape", help="C,H,W for every model"),
@@ -27,17 +28,32 @@ def register(app: typer.Typer) -> None:
         """Parameters, MACs, memory, paths and gradient spread of several models in one table."""
         from ..errors import UsageError
         from ..tools.analysis import compare as run
+        from ..tools.analysis.gradients import LayerGradient
+        from ..tools.analysis.gradients import plot as draw
         from ..tools.analysis.tables import compare_table
 
         with reported():
             if len(sources) < 2:
                 raise UsageError("compare needs at least two models")
+            if plot and not gradients:
+                raise UsageError("--plot draws gradient norms: drop --no-gradients")
             graphs = [load_graph(s, param, input_shape) for s in sources]
             results = run(graphs, batch_size=batch_size, gradients=gradients,
                           grad_batch_size=grad_batch_size, time=time, seed=seed)
+            if plot:
+                draw({m: [LayerGradient(**g) for g in r["gradients"]] for m, r in results.items()}, plot)
             if as_json:
                 typer.echo(json.dumps(results, indent=2))
             else:
                 out = console()
                 out.print(compare_table(results))
-                out.print(f"batch size {batch_size}; activations in float32", highlight=False)
+                note = f"batch size {batch_size}; activations in float32"
+                if gradients:
+                    note += f"; gradients: one training step at init, batch {grad_batch_size}, seed {seed}"
+                if time:
+                    import platform
+
+                    import torch
+
+                    note += f"; times: CPU ({platform.machine()}, {torch.get_num_threads()} threads), median of 5"
+                out.print(note, highlight=False)

@@ -6,7 +6,7 @@ so claims such as "DenseNet needs fewer parameters" are checked by whichever mod
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from ...ir import Graph
 from .cost import cost_totals, layer_costs
@@ -46,7 +46,8 @@ METRICS = {
 
 def measure(graph: Graph, *, batch_size: int = 1, gradients: bool = False, grad_batch_size: int = 8,
             time: bool = False, seed: int = 0) -> dict[str, object]:
-    """Every metric of METRICS for one model (gradient and time metrics only when asked)."""
+    """Every metric of METRICS for one model (gradient and time metrics only when asked), plus
+    with gradients the per-layer norms under "gradients"."""
     totals = cost_totals(layer_costs(graph))
     stats = path_stats(graph)
     row: dict[str, object] = {
@@ -74,6 +75,7 @@ def measure(graph: Graph, *, batch_size: int = 1, gradients: bool = False, grad_
         convs = [g for g in grads if graph.op(g.name) == "conv"]
         row["grad_spread"] = spread(grads)
         row["grad_first_last"] = convs[0].norm / convs[-1].norm if convs and convs[-1].norm else None
+        row["gradients"] = [asdict(g) for g in grads]  # per layer, for plots and --json
     if time:
         from .timing import forward_backward_seconds
 

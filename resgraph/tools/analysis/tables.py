@@ -30,11 +30,13 @@ def mib(value: int | None) -> str:
 
 
 def big(n: int) -> str:
-    """Exact below a million, else mantissa and power of ten (path counts reach 10^30 and more)."""
+    """Exact below a million, else mantissa and power of ten (path counts reach 10^30 and more),
+    with the power of two when it is one (2^k paths: k independent skip-or-not choices)."""
     if n < 10**6:
         return f"{n:,}"
     digits = str(n)
-    return f"{digits[0]}.{digits[1:3]}e{len(digits) - 1}"
+    text = f"{digits[0]}.{digits[1:3]}e{len(digits) - 1}"
+    return f"{text} (2^{n.bit_length() - 1})" if n & (n - 1) == 0 else text
 
 
 def summary_table(s: Summary) -> Table:
@@ -61,7 +63,8 @@ def summary_table(s: Summary) -> Table:
 
 def summary_footer(s: Summary) -> str:
     t = s.totals
-    return "\n".join([
+    hint = ["(? = needs a known input size: pass --input-shape C,H,W)"] if t.macs is None else []
+    return "\n".join([*hint,
         f"parameters:              {t.params:,}",
         f"MACs, conv + linear:     {si(s.scaled(t.weighted_macs))}   (what torchvision/fvcore/thop report)",
         f"MACs, other ops:         {si(s.scaled(t.other_macs))}   (bn, add, pooling; concat copies, adds nothing)",
