@@ -6,8 +6,8 @@ a submodule at its spec path (`layer1.0.conv1`), every fx value is named after i
 analysis tools use to map back. Each op lowers itself in its registry entry (`OpDef.emit`) through
 `Emitter`; this file only wires values together.
 
-Layers are constructed on the meta device and materialized once, by `init.initialize`, so a
-resnet152 builds in well under a second and global RNG state is never consumed when a seed is given.
+Layers are constructed on the meta device and materialized once, then filled by `init.initialize`:
+no weight is drawn twice, and global RNG state is never consumed when a seed is given.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from torch import fx, nn
 
 from ..errors import CompileError
 from ..ir import Graph
-from .init import initialize
+from .init import initialize, scheme_of
 
 
 class Emitter:
@@ -68,9 +68,12 @@ def class_name(model: str) -> str:
 def build_module(graph: Graph, *, seed: int | None = None) -> fx.GraphModule:
     """Lower a checked Graph to a trainable GraphModule (opt level 0), weights initialized.
 
+    The module lands on torch's default device (`with torch.device("meta")` gives shapes only).
     Layers that do not feed the output (reported as warnings by the checker) are left out.
     """
     _require_checked(graph)
+    scheme_of(graph)  # an unknown scheme is an error even where nothing gets initialized
+    device = torch.get_default_device()
     fxg = fx.Graph()
     emitter = Emitter(fxg)
     values: dict[str, Any] = {}
@@ -95,8 +98,10 @@ def build_module(graph: Graph, *, seed: int | None = None) -> fx.GraphModule:
     fxg.output(values[graph.output])
     root = _module_tree(graph, emitter.modules)
     gm = fx.GraphModule(root, fxg, class_name=class_name(graph.name))
-    gm.to_empty(device="cpu")
-    initialize(gm, graph, seed)
+    if device.type != "meta":  # under `with torch.device("meta")` the caller wants shapes only
+        gm.to_empty(device="cpu")
+        initialize(gm, graph, seed)  # on the CPU, so a seed gives the same weights on any device
+        gm.to(device)
     gm.meta["resgraph"] = {"graph": graph, "opt_level": 0}
     gm.graph.lint()
     return gm

@@ -1,0 +1,98 @@
+"""Init schemes follow torchvision's conventions, zero_init survives every scheme, seeds are local."""
+
+import math
+
+import pytest
+import torch
+
+from resgraph.backend.fx import build_module
+from resgraph.backend.init import DEFAULT_SCHEME
+from resgraph.errors import CompileError
+from resgraph.tools.builder import Builder
+
+
+def graph(init=None):
+    b = Builder("net", options={} if init is None else {"init": init})
+    y = b.input(64, 16, 16).conv(128, 3, bias=False, name="conv").bn(name="bn")
+    y = y.relu().conv(128, 3, name="conv_b").bn(name="bn_zero", zero_init=True)
+    return b.build(y.adaptive_avgpool(1).flatten().linear(512, name="fc"))
+
+
+def build(init=None, seed=0):
+    return build_module(graph(init), seed=seed)
+
+
+def std_ratio(w, expected):
+    return w.std().item() / expected
+
+
+def test_default_scheme_is_kaiming_fan_out():
+    assert DEFAULT_SCHEME == "kaiming_fan_out"
+    assert torch.equal(build(None).conv.weight, build("kaiming_fan_out").conv.weight)
+
+
+def test_kaiming_fan_out_is_torchvision_resnets_init():
+    m = build("kaiming_fan_out")
+    fan_out = 128 * 3 * 3
+    assert std_ratio(m.conv.weight, math.sqrt(2 / fan_out)) == pytest.approx(1, abs=0.02)
+    assert abs(m.conv.weight.mean().item()) < 0.002
+    bound = 1 / math.sqrt(128)  # linear keeps PyTorch's default: U(-1/sqrt(fan_in), ..)
+    assert m.fc.weight.abs().max() <= bound and m.fc.bias.abs().max() <= bound
+    assert m.fc.bias.abs().sum() > 0
+    fan_in_b = 128 * 9  # conv_b has a bias, which keeps its default too
+    assert 0 < m.conv_b.bias.abs().max() <= 1 / math.sqrt(fan_in_b)
+
+
+def test_kaiming_fan_in_is_torchvision_densenets_init():
+    m = build("kaiming_fan_in")
+    fan_in = 64 * 3 * 3
+    assert std_ratio(m.conv.weight, math.sqrt(2 / fan_in)) == pytest.approx(1, abs=0.02)
+    assert torch.all(m.fc.bias == 0)
+
+
+def test_torch_scheme_is_pytorchs_default():
+    m = build("torch")
+    fan_in = 64 * 3 * 3
+    bound = 1 / math.sqrt(fan_in)  # kaiming_uniform_ with a=sqrt(5)
+    assert m.conv.weight.abs().max() <= bound
+    assert std_ratio(m.conv.weight, bound / math.sqrt(3)) == pytest.approx(1, abs=0.02)
+
+
+@pytest.mark.parametrize("init", ["kaiming_fan_out", "kaiming_fan_in", "torch"])
+def test_bn_is_one_and_zero_and_zero_init_survives_every_scheme(init):
+    m = build(init)
+    assert torch.all(m.bn.weight == 1) and torch.all(m.bn.bias == 0)
+    assert torch.all(m.bn_zero.weight == 0) and torch.all(m.bn_zero.bias == 0)
+    assert torch.all(m.bn.running_mean == 0) and torch.all(m.bn.running_var == 1)
+    assert m.bn.num_batches_tracked.item() == 0
+
+
+def test_unknown_scheme_suggests_the_closest():
+    with pytest.raises(CompileError, match="unknown init scheme 'kaiming_fanout'") as exc:
+        build("kaiming_fanout")
+    assert "did you mean 'kaiming_fan_out'?" in exc.value.diagnostics[0].hint
+
+
+def test_seed_reproduces_weights_and_leaves_global_rng_alone():
+    state = torch.get_rng_state()
+    a, b, c = build(seed=1), build(seed=1), build(seed=2)
+    assert torch.equal(torch.get_rng_state(), state)
+    torch.testing.assert_close(a.state_dict(), b.state_dict(), rtol=0, atol=0)
+    assert not torch.equal(a.conv.weight, c.conv.weight)
+
+
+def test_without_seed_the_global_rng_decides_like_torch_modules_do():
+    torch.manual_seed(7)
+    a = build(seed=None)
+    torch.manual_seed(7)
+    b = build(seed=None)
+    assert torch.equal(a.conv.weight, b.conv.weight)
+    assert not torch.equal(a.conv.weight, build(seed=None).conv.weight)
+
+
+def test_no_tensor_is_left_uninitialized():
+    """Layers are made on the meta device; every tensor must be filled after materializing."""
+    for init in ("kaiming_fan_out", "kaiming_fan_in", "torch"):
+        for name, t in build(init).state_dict().items():
+            assert torch.isfinite(t.float()).all(), name
+            assert t.float().abs().max() < 10, name
