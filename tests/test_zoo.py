@@ -117,6 +117,14 @@ def test_parameters_override_defaults():
     assert g.type_of(g.output).channels == 10 and g.type_of(g.inputs[0]).channels == 1
 
 
+def test_drop_rate_adds_dropout_after_every_dense_layer():
+    assert not any(graph("densenet121").op(n) == "dropout" for n in graph("densenet121"))
+    g = resgraph.load("densenet121", drop_rate=0.2)
+    drops = [n for n in g if g.op(n) == "dropout"]
+    assert len(drops) == 58 and all(g.attrs(n).p == 0.2 for n in drops)
+    assert all(g.inputs_of(n)[0].endswith(".conv2") for n in drops)
+
+
 def test_zero_init_residual_zeroes_the_last_bn_of_every_branch():
     module = resgraph.compile("resnet18", zero_init_residual=True, input_shape=(3, 64, 64))
     bns = {k: v for k, v in module.state_dict().items() if k.endswith(".weight") and ".bn" in k}

@@ -75,3 +75,19 @@ def test_same_numbers_as_torchvision(name):
     ref_state = ref.state_dict()  # running statistics took the same training-mode update
     for key, v in ours.state_dict().items():
         torch.testing.assert_close(v, ref_state[key], rtol=1e-5, atol=1e-6, msg=key)
+
+
+def test_dropout_draws_the_same_masks_as_torchvision():
+    """drop_rate puts dropout after each dense layer, where torchvision applies F.dropout."""
+    torch.manual_seed(0)
+    ref = torchvision.models.densenet121(drop_rate=0.2)
+    ours = resgraph.compile("densenet121", drop_rate=0.2)
+    ours.load_state_dict(ref.state_dict(), strict=True)
+    x = torch.randn(2, 3, 64, 64)
+    outputs = []
+    for model in (ref.train(), ours.train()):
+        torch.manual_seed(1)
+        outputs.append(model(x))
+    assert (outputs[0] - outputs[1]).abs().max().item() <= 1e-5
+    torch.manual_seed(2)
+    assert (ours(x) - outputs[0]).abs().max().item() > 1e-3  # other masks: the test can fail

@@ -5,9 +5,9 @@ Names follow torchvision's _DenseLayer, _DenseBlock and _Transition, so state_di
 
 block dense_layer(growth_rate: int, bn_size: int = 4, drop_rate: float = 0.0) {
     """BN-ReLU-Conv1x1 (bn_size * k) - BN-ReLU-Conv3x3 (k): the bottleneck layer of DenseNet-B."""
-    f = in -> norm1: bn -> relu1: relu -> conv1: conv(bn_size * growth_rate, 1, bias=false)
-           -> norm2: bn -> relu2: relu -> conv2: conv(growth_rate, 3, bias=false)
-    out = if drop_rate > 0 { f -> dropout(drop_rate) } else { f }
+    out = in -> norm1: bn -> relu1: relu -> conv1: conv(bn_size * growth_rate, 1, bias=false)
+             -> norm2: bn -> relu2: relu -> conv2: conv(growth_rate, 3, bias=false)
+             -> if drop_rate > 0 { dropout(drop_rate) }
 }
 
 block dense_block(num_layers: int, growth_rate: int, bn_size: int = 4, drop_rate: float = 0.0) {
