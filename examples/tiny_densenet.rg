@@ -20,7 +20,7 @@ block transition(out_channels: int) {
 }
 
 model tiny_densenet(num_classes: int = 10, growth_rate: int = 12, block_config: list = [4, 4, 4]) {
-    option init = "kaiming_normal"
+    option init = "kaiming_fan_in"
     input x[3, 32, 32]
     let c0 = 2 * growth_rate
     let c1 = (c0 + block_config[0] * growth_rate) // 2
