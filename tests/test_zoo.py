@@ -75,6 +75,7 @@ def test_index_holds_exactly_the_shipped_models():
 @pytest.mark.parametrize("name", sorted(EXPECTED_PARAMS))
 def test_parameter_count_is_exact(name):
     assert graph(name).param_count() == EXPECTED_PARAMS[name]
+    assert graph(name).warnings == []  # e.g. no layer computed and left unused
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_PARAMS))
