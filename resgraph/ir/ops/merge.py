@@ -15,6 +15,8 @@ class NoAttrs(Attrs):
 
 def same_resolution(a: TensorType, b: TensorType) -> bool:
     """Equal spatial size where both are known, else equal downsampling factor where both are known."""
+    if a.spatial == b.spatial and (a.scale == b.scale or a.known):
+        return True  # the common case, decided by two tuple comparisons (dense blocks have many)
     if len(a.spatial) != len(b.spatial):
         return False
     if a.known and b.known:
