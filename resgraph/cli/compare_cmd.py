@@ -19,6 +19,7 @@ def register(app: typer.Typer) -> None:
         gradients: bool = typer.Option(True, "--gradients/--no-gradients", help="gradient-norm spread at init (compiles each model)"),
         grad_batch_size: int = typer.Option(8, "--grad-batch-size", help="batch for the gradient pass"),
         time: bool = typer.Option(False, "--time", help="forward/backward time on this machine"),
+        device: str = typer.Option("cpu", "--device", help="where --time runs: cpu, cuda, cuda:1 ..."),
         plot: Optional[str] = typer.Option(None, "--plot", help="draw every model's gradient norm by depth to this PNG"),
         seed: int = typer.Option(0, "--seed"),
         param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="NAME=VALUE for every model"),
@@ -39,7 +40,7 @@ def register(app: typer.Typer) -> None:
                 raise UsageError("--plot draws gradient norms: drop --no-gradients")
             graphs = [load_graph(s, param, input_shape) for s in sources]
             results = run(graphs, batch_size=batch_size, gradients=gradients,
-                          grad_batch_size=grad_batch_size, time=time, seed=seed)
+                          grad_batch_size=grad_batch_size, time=time, device=device, seed=seed)
             if plot:
                 draw({m: [LayerGradient(**g) for g in r["gradients"]] for m, r in results.items()}, plot)
             if as_json:
@@ -51,9 +52,9 @@ def register(app: typer.Typer) -> None:
                 if gradients:
                     note += f"; gradients: one training step at init, batch {grad_batch_size}, seed {seed}"
                 if time:
-                    import platform
-
                     import torch
 
-                    note += f"; times: CPU ({platform.machine()}, {torch.get_num_threads()} threads), median of 5"
+                    where = (torch.cuda.get_device_name(device) if device.startswith("cuda")
+                             else f"CPU, {torch.get_num_threads()} threads")
+                    note += f"; times: training mode on {where}, median of 5"
                 out.print(note, highlight=False)

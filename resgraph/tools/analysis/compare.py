@@ -45,7 +45,7 @@ METRICS = {
 
 
 def measure(graph: Graph, *, batch_size: int = 1, gradients: bool = False, grad_batch_size: int = 8,
-            time: bool = False, seed: int = 0) -> dict[str, object]:
+            time: bool = False, device: str = "cpu", seed: int = 0) -> dict[str, object]:
     """Every metric of METRICS for one model (gradient and time metrics only when asked), plus
     with gradients the per-layer norms under "gradients"."""
     totals = cost_totals(layer_costs(graph))
@@ -79,7 +79,8 @@ def measure(graph: Graph, *, batch_size: int = 1, gradients: bool = False, grad_
     if time:
         from .timing import forward_backward_seconds
 
-        row["forward_s"], row["backward_s"] = forward_backward_seconds(graph, batch_size=batch_size, seed=seed)
+        row["forward_s"], row["backward_s"] = forward_backward_seconds(
+            graph, batch_size=batch_size, seed=seed, device=device)
     return row
 
 

@@ -74,13 +74,12 @@ def summary_footer(s: Summary) -> str:
 
 
 def histogram(distribution: dict[int, int], width: int = 40) -> Text:
-    """One bar per path length, scaled to the most common length."""
-    top = max(distribution.values())
+    """One bar per path length that occurs, scaled to the most common length, with its share."""
+    top, total = max(distribution.values()), sum(distribution.values())
     text = Text()
-    for k in range(min(distribution), max(distribution) + 1):
-        c = distribution.get(k, 0)
-        bar = "█" * round(width * c / top) if c else ""
-        text.append(f"{k:5d} {bar} {big(c) if c else ''}\n")
+    for k, c in sorted(distribution.items()):
+        bar = "█" * round(width * c / top)
+        text.append(f"{k:5d} {bar:<{width}} {big(c):>16} {100 * c / total:7.3f}%\n")
     return text
 
 
