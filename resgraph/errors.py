@@ -13,8 +13,8 @@ mistake in a file at once. `str(error)` renders them the way compilers do::
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,8 +59,8 @@ class Diagnostic:
     message: str
     span: Span | None = None
     hint: str | None = None
-    notes: list["Diagnostic"] = field(default_factory=list)
-    kind: type["ResgraphError"] | None = None
+    notes: list[Diagnostic] = field(default_factory=list)
+    kind: type[ResgraphError] | None = None
 
     def render(self) -> str:
         where = f"{self.span}: " if self.span is not None and self.span.line > 0 else ""

@@ -15,8 +15,9 @@ Block instances and groups are namespaces over node names, recorded in ``Graph.s
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import networkx as nx
 

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from .base import Attrs, OpDef
+from .base import Attrs, NoAttrs, OpDef
 from .registry import register
-
-
-class NoAttrs(Attrs):
-    pass
 
 
 class Activation(OpDef):

@@ -7,7 +7,8 @@ registry and from nowhere else.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Protocol, Sequence
+from collections.abc import Sequence
+from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -27,6 +28,10 @@ class Attrs(BaseModel):
         """The attributes that differ from their defaults (what the printer writes)."""
         fields = type(self).model_fields
         return {k: v for k, v in self if fields[k].is_required() or fields[k].default != v}
+
+
+class NoAttrs(Attrs):
+    """The schema of ops without attributes (relu, add, identity, ...)."""
 
 
 class ShapeMismatch(Exception):

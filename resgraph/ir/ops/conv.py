@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
+from ..types import TensorType
 from .base import MAX_CHANNELS, MAX_KERNEL, Attrs, OpDef, ShapeMismatch, pair, require_map
 from .registry import register
 from .spatial import IntPair, window_out
-from ..types import TensorType
 
 
 class ConvAttrs(Attrs):
@@ -20,7 +20,7 @@ class ConvAttrs(Attrs):
     bias: bool = True
 
     @model_validator(mode="after")
-    def _kernel_bounds(self) -> "ConvAttrs":
+    def _kernel_bounds(self) -> ConvAttrs:
         for name in ("kernel", "stride", "dilation"):
             for v in pair(getattr(self, name)):
                 if not 1 <= v <= MAX_KERNEL:

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from .base import MAX_CHANNELS, Attrs, OpDef, ShapeMismatch
-from .registry import register
 from ..types import TensorType
-
-
-class NoAttrs(Attrs):
-    pass
+from .base import MAX_CHANNELS, Attrs, NoAttrs, OpDef, ShapeMismatch
+from .registry import register
 
 
 def same_resolution(a: TensorType, b: TensorType) -> bool:

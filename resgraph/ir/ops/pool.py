@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import model_validator
 
+from ..types import TensorType
 from .base import Attrs, OpDef, ShapeMismatch, pair, require_map
 from .registry import register
 from .spatial import IntPair, window_out
-from ..types import TensorType
 
 
 class PoolAttrs(Attrs):
@@ -17,7 +17,7 @@ class PoolAttrs(Attrs):
     ceil_mode: bool = False
 
     @model_validator(mode="after")
-    def _bounds(self) -> "PoolAttrs":
+    def _bounds(self) -> PoolAttrs:
         k = pair(self.kernel)
         if min(k) < 1 or (self.stride is not None and min(pair(self.stride)) < 1):
             raise ValueError("kernel and stride must be >= 1")
@@ -82,7 +82,7 @@ class AdaptiveAttrs(Attrs):
     output_size: IntPair = 1
 
     @model_validator(mode="after")
-    def _positive(self) -> "AdaptiveAttrs":
+    def _positive(self) -> AdaptiveAttrs:
         if min(pair(self.output_size)) < 1:
             raise ValueError("output_size must be >= 1")
         return self

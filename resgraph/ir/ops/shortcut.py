@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from ..types import TensorType
 from .base import MAX_CHANNELS, Attrs, OpDef, ShapeMismatch, require_map
 from .registry import register
-from ..types import TensorType
 
 
 class SubsampleAttrs(Attrs):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from .base import MAX_CHANNELS, Attrs, OpDef, ShapeMismatch
-from .registry import register
 from ..types import TensorType
+from .base import MAX_CHANNELS, Attrs, NoAttrs, OpDef, ShapeMismatch
+from .registry import register
 
 
 class FlattenAttrs(Attrs):
@@ -85,9 +85,6 @@ class Dropout(OpDef):
 
         return b.module(nn.Dropout(a.p), inputs[0])
 
-
-class NoAttrs(Attrs):
-    pass
 
 
 @register

@@ -6,8 +6,8 @@ from typing import Annotated, Union
 
 from pydantic import Field
 
-from .base import ShapeMismatch
 from ..types import TensorType
+from .base import ShapeMismatch
 
 IntPair = Union[Annotated[int, Field(ge=0)], tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]]]
 
