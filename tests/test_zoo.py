@@ -134,7 +134,7 @@ def test_zero_init_residual_zeroes_the_last_bn_of_every_branch():
     assert all(bns[k].abs().sum() > 0 for k in set(bns) - last)
 
 
-@pytest.mark.parametrize("name", ["resnet50", "densenet121", "resnext50_32x4d"])
+@pytest.mark.parametrize("name", ["resnet50", "densenet121"])
 def test_forward_on_a_small_input(name):
     module = resgraph.compile(name, num_classes=7, input_shape=(3, 64, 64), seed=0).eval()
     with torch.no_grad():
