@@ -2,12 +2,12 @@
 
 import pytest
 import torch
+from test_analysis_nets import tiny_densenet, tiny_resnet
 from torch.utils.flop_counter import FlopCounterMode
 
 from resgraph.backend.fx import build_module
 from resgraph.tools.analysis import layer_costs, summarize
 from resgraph.tools.analysis.cost import cost_totals
-from test_analysis_nets import tiny_densenet, tiny_resnet
 
 # Hand counts for tiny_resnet: every map is 4x8x8 = 256 elements after the stem.
 TINY_RESNET_MACS = {

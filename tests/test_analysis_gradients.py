@@ -2,10 +2,10 @@
 
 import torch
 import torch.nn.functional as F
+from test_analysis_nets import plain_chain, tiny_densenet, tiny_resnet
 
 from resgraph.backend.fx import build_module
 from resgraph.tools.analysis.gradients import gradient_norms, plot, random_input, spread
-from test_analysis_nets import plain_chain, tiny_densenet, tiny_resnet
 
 
 def test_norms_are_those_of_one_training_step():

@@ -9,11 +9,11 @@ that are not parameters or buffers are summed.
 
 import pytest
 import torch
+from test_analysis_nets import plain_chain, tiny_densenet, tiny_resnet
 from torch.autograd.graph import saved_tensors_hooks
 
 from resgraph.backend.fx import build_module
 from resgraph.tools.analysis import inference_peak, training_saved
-from test_analysis_nets import plain_chain, tiny_densenet, tiny_resnet
 
 
 def _storage(t: torch.Tensor) -> tuple[int, int]:

@@ -5,11 +5,11 @@ from collections import Counter
 import networkx as nx
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_analysis_nets import plain_chain, tiny_densenet, tiny_resnet
 
 from resgraph.ir import Graph, ops
 from resgraph.passes.check import check
 from resgraph.tools.analysis import path_stats
-from test_analysis_nets import plain_chain, tiny_densenet, tiny_resnet
 
 
 def test_tiny_resnet_has_two_paths():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import List, Optional
 
 import typer
 
@@ -16,11 +15,11 @@ def register(app: typer.Typer) -> None:
     def analyze(
         source: str = typer.Argument(..., help=".rg file (file.rg:model) or a zoo model name"),
         gradients: bool = typer.Option(False, "--gradients", help="compile, run one backward pass, report gradient norms"),
-        plot: Optional[str] = typer.Option(None, "--plot", help="draw gradient norm by depth to this PNG (implies --gradients)"),
+        plot: str | None = typer.Option(None, "--plot", help="draw gradient norm by depth to this PNG (implies --gradients)"),
         batch_size: int = typer.Option(8, "--batch-size", "-b", help="batch for the gradient pass"),
         seed: int = typer.Option(0, "--seed", help="seed for weights, input and labels"),
-        param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="model parameter NAME=VALUE"),
-        input_shape: Optional[str] = typer.Option(None, "--input-shape", help="C,H,W instead of the declared input"),
+        param: list[str] | None = typer.Option(None, "--param", "-p", help="model parameter NAME=VALUE"),
+        input_shape: str | None = typer.Option(None, "--input-shape", help="C,H,W instead of the declared input"),
         as_json: bool = typer.Option(False, "--json", help="machine-readable output (path counts as exact integers)"),
     ) -> None:
         """How layers connect: add/concat edges, paths input→output by length, distance to the loss."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import List, Optional
 
 import typer
 
@@ -14,16 +13,16 @@ from .summary_cmd import console, load_graph
 def register(app: typer.Typer) -> None:
     @app.command("compare")
     def compare(
-        sources: List[str] = typer.Argument(..., help="two or more .rg files or zoo model names"),
+        sources: list[str] = typer.Argument(..., help="two or more .rg files or zoo model names"),
         batch_size: int = typer.Option(1, "--batch-size", "-b", help="MACs, memory and timing for this many samples"),
         gradients: bool = typer.Option(True, "--gradients/--no-gradients", help="gradient-norm spread at init (compiles each model)"),
         grad_batch_size: int = typer.Option(8, "--grad-batch-size", help="batch for the gradient pass"),
         time: bool = typer.Option(False, "--time", help="forward/backward time on this machine"),
         device: str = typer.Option("cpu", "--device", help="where --time runs: cpu, cuda, cuda:1 ..."),
-        plot: Optional[str] = typer.Option(None, "--plot", help="draw every model's gradient norm by depth to this PNG"),
+        plot: str | None = typer.Option(None, "--plot", help="draw every model's gradient norm by depth to this PNG"),
         seed: int = typer.Option(0, "--seed"),
-        param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="NAME=VALUE for every model"),
-        input_shape: Optional[str] = typer.Option(None, "--input-shape", help="C,H,W for every model"),
+        param: list[str] | None = typer.Option(None, "--param", "-p", help="NAME=VALUE for every model"),
+        input_shape: str | None = typer.Option(None, "--input-shape", help="C,H,W for every model"),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Parameters, MACs, memory, paths and gradient spread of several models in one table."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import List, Optional
 
 import typer
 from rich.console import Console
@@ -31,10 +30,10 @@ def register(app: typer.Typer) -> None:
     @app.command("summary")
     def summary(
         source: str = typer.Argument(..., help=".rg file (file.rg:model) or a zoo model name"),
-        depth: Optional[int] = typer.Option(None, "--depth", "-d", help="fold names deeper than N levels into one row"),
+        depth: int | None = typer.Option(None, "--depth", "-d", help="fold names deeper than N levels into one row"),
         batch_size: int = typer.Option(1, "--batch-size", "-b", help="MACs and memory for this many samples"),
-        param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="model parameter NAME=VALUE"),
-        input_shape: Optional[str] = typer.Option(None, "--input-shape", help="C,H,W instead of the declared input"),
+        param: list[str] | None = typer.Option(None, "--param", "-p", help="model parameter NAME=VALUE"),
+        input_shape: str | None = typer.Option(None, "--input-shape", help="C,H,W instead of the declared input"),
         as_json: bool = typer.Option(False, "--json", help="machine-readable rows and totals"),
         as_csv: bool = typer.Option(False, "--csv", help="rows as CSV"),
     ) -> None:

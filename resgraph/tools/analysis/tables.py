@@ -9,7 +9,7 @@ from .paths import PathStats
 from .summary import Summary
 
 
-def si(value: int | float | None, unit: str = "") -> str:
+def si(value: float | None, unit: str = "") -> str:
     """3 significant figures with a k/M/G/T prefix: 4089184256 → '4.09 G'."""
     if value is None:
         return "?"
