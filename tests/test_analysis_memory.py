@@ -89,3 +89,5 @@ def test_tiny_resnet_training_saved_by_hand():
     # x 4 B of batch statistics; pooling to 1x1 and flatten save nothing, fc saves its 4 inputs.
     saved = training_saved(tiny_resnet(), 1)
     assert saved.bytes == 768 + 6 * 1024 + 3 * 2 * 4 * 4 + 4 * 4
+    # each tensor is attributed to the first op that saves it (topological order)
+    assert saved.by_op == {"conv": 768, "bn": 3 * 1024 + 3 * 32, "relu": 3 * 1024, "linear": 16}

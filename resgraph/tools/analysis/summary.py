@@ -35,7 +35,9 @@ class Summary:
     rows: list[Row]
     totals: CostTotals
     inference_peak_bytes: int | None
+    inference_peak_at: str | None  # the node whose computation reaches the peak
     training_saved_bytes: int | None
+    training_saved_by_op: dict[str, int] = field(default_factory=dict)
 
     def scaled(self, value: int | None) -> int | None:
         return None if value is None else value * self.batch_size
@@ -53,7 +55,9 @@ class Summary:
                 "other_macs": self.scaled(t.other_macs),
                 "activation_bytes": self.scaled(None if t.activations is None else t.activations * FLOAT_BYTES),
                 "inference_peak_bytes": self.inference_peak_bytes,
+                "inference_peak_at": self.inference_peak_at,
                 "training_saved_bytes": self.training_saved_bytes,
+                "training_saved_by_op": self.training_saved_by_op,
             },
         }
 
@@ -89,15 +93,12 @@ def summarize(graph: Graph, *, depth: int | None = None, batch_size: int = 1) ->
     for c in costs:
         groups.setdefault(_fold_key(c.name, depth), []).append(c)
     rows = [_row(graph, key, members, batch_size) for key, members in groups.items()]
-    known = all(graph.type_of(n).known for n in graph.inputs)
-    return Summary(
-        model=graph.name,
-        batch_size=batch_size,
-        rows=rows,
-        totals=cost_totals(costs),
-        inference_peak_bytes=inference_peak(graph, batch_size).bytes if known else None,
-        training_saved_bytes=training_saved(graph, batch_size).bytes if known else None,
-    )
+    summary = Summary(graph.name, batch_size, rows, cost_totals(costs), None, None, None)
+    if all(graph.type_of(n).known for n in graph.inputs):
+        peak, saved = inference_peak(graph, batch_size), training_saved(graph, batch_size)
+        summary.inference_peak_bytes, summary.inference_peak_at = peak.bytes, peak.at
+        summary.training_saved_bytes, summary.training_saved_by_op = saved.bytes, saved.by_op
+    return summary
 
 
 def _scaled_sum(values, factor: int) -> int | None:

@@ -68,8 +68,11 @@ def summary_footer(s: Summary) -> str:
         f"parameters:              {t.params:,}",
         f"MACs, conv + linear:     {si(s.scaled(t.weighted_macs))}   (what torchvision/fvcore/thop report)",
         f"MACs, other ops:         {si(s.scaled(t.other_macs))}   (bn, add, pooling; concat copies, adds nothing)",
-        f"inference peak:          {mib(s.inference_peak_bytes)}   (live activations, float32)",
-        f"training, saved:         {mib(s.training_saved_bytes)}   (what autograd keeps for backward)",
+        f"inference peak:          {mib(s.inference_peak_bytes)}   (live activations, float32"
+        + (f", reached at {s.inference_peak_at})" if s.inference_peak_at else ")"),
+        f"training, saved:         {mib(s.training_saved_bytes)}   (what autograd keeps for backward"
+        + "".join(f"; {op} {mib(b)}" for op, b in sorted(s.training_saved_by_op.items(), key=lambda kv: -kv[1]))
+        + ")",
     ])
 
 
