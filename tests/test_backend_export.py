@@ -91,3 +91,14 @@ def test_channels_last(model, x):
     m = m.to(memory_format=torch.channels_last)
     assert m.conv1.weight.is_contiguous(memory_format=torch.channels_last)
     torch.testing.assert_close(m(x.contiguous(memory_format=torch.channels_last)), expected)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_default_device_and_move_give_the_same_model(x):
+    cpu = build_module(small_graph(), seed=0).eval()
+    with torch.device("cuda"):
+        built = build_module(small_graph(), seed=0).eval()  # a seed means the same weights anywhere
+    assert built.conv1.weight.device.type == "cuda"
+    torch.testing.assert_close(built.state_dict(), cpu.cuda().state_dict(), rtol=0, atol=0)
+    torch.testing.assert_close(built(x.cuda()).cpu(), cpu.cpu()(x), rtol=1e-4, atol=1e-4)

@@ -96,3 +96,26 @@ def test_no_tensor_is_left_uninitialized():
         for name, t in build(init).state_dict().items():
             assert torch.isfinite(t.float()).all(), name
             assert t.float().abs().max() < 10, name
+
+
+@pytest.mark.torchvision
+@pytest.mark.parametrize("name", ["resnet18", "densenet121"])
+def test_same_init_as_torchvision_tensor_by_tensor(name):
+    """Deterministic tensors (BN, zero biases) equal torchvision's; random ones have its spread.
+
+    Run where torchvision is installed: /opt/tvenv/bin/python -m pytest tests/test_backend_init.py
+    """
+    torchvision = pytest.importorskip("torchvision")
+    import resgraph
+
+    torch.manual_seed(0)
+    reference = getattr(torchvision.models, name)().state_dict()
+    ours = resgraph.compile(name, seed=0).state_dict()
+    assert list(ours) == list(reference)
+    for key, value in ours.items():
+        ref = reference[key]
+        if torch.equal(value, ref):
+            continue
+        assert value.numel() >= 1000 and ref.std() > 0, key  # random on both sides
+        assert std_ratio(value, ref.std().item()) == pytest.approx(1, abs=0.1), key
+        assert value.abs().max() <= ref.abs().max() * 1.5, key

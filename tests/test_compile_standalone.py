@@ -62,7 +62,16 @@ RUNNER = textwrap.dedent("""
 """)
 
 
-def test_standalone_files_run_without_resgraph_and_match(tmp_path):
+@pytest.fixture
+def one_thread():
+    """Small models run faster on one thread, and a busy 2-core CI box stalls OpenMP's second one."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield {**os.environ, "PYTHONPATH": "", "OMP_NUM_THREADS": "1"}
+    torch.set_num_threads(threads)
+
+
+def test_standalone_files_run_without_resgraph_and_match(tmp_path, one_thread):
     cases, expected = [], {}
     for name, make in CASES.items():
         graph = make()
@@ -84,7 +93,7 @@ def test_standalone_files_run_without_resgraph_and_match(tmp_path):
                       "input": str(tmp_path / f"{name}.input.safetensors"),
                       "out": str(tmp_path / f"{name}.out.safetensors")})
     run = subprocess.run([sys.executable, "-I", "-c", RUNNER, json.dumps(cases)], cwd=tmp_path,
-                         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": ""})
+                         capture_output=True, text=True, env=one_thread)
     assert run.returncode == 0, run.stderr
     keys = json.loads(run.stdout)
     for name, (outputs, state_keys) in expected.items():
