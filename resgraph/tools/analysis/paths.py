@@ -49,7 +49,7 @@ class PathStats:
     @property
     def max_to_output(self) -> int:
         """The farthest any weighted layer is from the loss along its shortest route."""
-        return max(self.to_output.values())
+        return max(self.to_output.values(), default=0)
 
 
 def _count_by_length(graph: Graph, order: list[str]) -> list[int]:
