@@ -63,6 +63,7 @@ class Graph:
         self.inputs: list[str] = []
         self.output: str | None = None
         self.warnings: list = []  # Diagnostics of severity "warning"
+        self.spec: Any = None  # set by the front end: the AST it was built from, so to_rg keeps blocks
 
     # -- building ---------------------------------------------------------------------------
     def add_node(

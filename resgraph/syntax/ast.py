@@ -253,15 +253,20 @@ class BlockDef:
     body: list[Stmt]
     doc: str | None
     span: Span
+    doc_span: Span | None = None  # where the docstring was written (the formatter keeps its text)
 
 
 @dataclass
 class ModelDef:
+    """`model name(params) { body }`, or a derived model `model name = base(param=value)`."""
+
     name: str
     params: list[Param]
     body: list[Stmt]
     doc: str | None
     span: Span
+    base: Call | None = None  # the derived-from model and its new parameter defaults (keywords)
+    doc_span: Span | None = None
 
 
 @dataclass
@@ -283,6 +288,7 @@ class File:
     doc: str | None
     comments: list[Comment]
     span: Span
+    doc_span: Span | None = None
     imports: list[Import] = field(default_factory=list)
     blocks: dict[str, BlockDef] = field(default_factory=dict)
     models: dict[str, ModelDef] = field(default_factory=dict)

@@ -93,7 +93,10 @@ class Elaborator:
     # -- entry ---------------------------------------------------------------------------------
     def model(self, model: ast.ModelDef, unit: Unit, params: dict[str, Any], input_shape) -> None:
         g = self.graph
-        values = bind_model_params(model, params)
+        derived = model
+        model, unit, defaults = resolve_model(model, unit)
+        self.root = (model, unit)  # the model with the body, for the printer
+        values = bind_model_params(model, params, defaults, derived)
         g.params = dict(values)
         frame = Frame("", unit, None)
         self.input_shape = tuple(input_shape) if input_shape is not None else None
@@ -505,6 +508,9 @@ class Elaborator:
         return sizes
 
     def size(self, frame: Frame, name: str, attr: str, span: Span) -> int:
+        if attr not in ("channels", "height", "width") and f"{name}.{attr}" in frame.values:
+            raise TypeError_(f"'{name}.{attr}' is a layer, not a number", span,
+                             hint=f"read its size: {name}.{attr}.channels")
         if attr not in ("channels", "height", "width"):
             raise NameError_(f"a layer has no size '.{attr}'", span,
                              hint=did_you_mean(attr, ["channels", "height", "width"])
@@ -576,11 +582,18 @@ class Elaborator:
                 return frame.path(local)
 
     def claim(self, path: str, span: Span) -> str:
+        """Reserve a node or scope path; a dotted name's missing namespaces become groups."""
         if path in self.claimed:
             first = self.graph.nx.nodes[path]["span"] if path in self.graph.nx else (
                 self.graph.scopes[path].span if path in self.graph.scopes else None)
             where = f" (first on line {first.line})" if first is not None and first.line else ""
             raise NameError_(f"duplicate name '{path}'" + where, span, hint="give the layer another label")
+        parent = path.rpartition(".")[0]
+        if parent in self.graph.nx:
+            raise NameError_(f"'{parent}' is a layer, so '{path}' cannot live inside it", span,
+                             hint=f"name one of them differently, e.g. {parent}_{path.rpartition('.')[2]}")
+        if parent and parent not in self.claimed:
+            self.scope(self.claim(parent, span), "group", None, {}, span)
         self.claimed.add(path)
         return path
 
@@ -628,12 +641,41 @@ def _undefined_hint(frame: Frame, name: str) -> str | None:
     return None
 
 
-def bind_model_params(model: ast.ModelDef, given: dict[str, Any]) -> dict[str, Any]:
-    """Model parameter values: defaults overridden by the caller's, type-checked."""
+def resolve_model(model: ast.ModelDef, unit: Unit) -> tuple[ast.ModelDef, Unit, dict[str, tuple[Any, Span]]]:
+    """Follow `model b = a(k=v)` down to the model with a body; the nearest new default wins."""
+    defaults: dict[str, tuple[Any, Span]] = {}
+    overrides: list[tuple[str, ast.Keyword]] = []
+    seen = [model.name]
+    while model.base is not None:
+        base = model.base
+        found = unit.models.get(base.name)
+        if found is None:
+            raise NameError_(f"model '{model.name}' derives from '{base.name}', which is not defined",
+                             base.span, hint=did_you_mean(base.name, unit.models) or
+                             "define or import the base model")
+        if found[0].name in seen:
+            raise NameError_(f"model '{model.name}' derives from itself: {' = '.join([*seen, base.name])}",
+                             base.span, hint="derive from a model with a body")
+        overrides.extend((base.name, kw) for kw in base.kwargs)
+        model, unit = found
+        seen.append(model.name)
     names = [p.name for p in model.params]
+    for base_name, kw in overrides:
+        if kw.name not in names:
+            raise NameError_(f"model '{base_name}' has no parameter '{kw.name}'", kw.span,
+                             hint=did_you_mean(kw.name, names) or f"its parameters are: {', '.join(names)}")
+        defaults.setdefault(kw.name, (Evaluator(Env())(kw.value), kw.value.span))
+    return model, unit, defaults
+
+
+def bind_model_params(model: ast.ModelDef, given: dict[str, Any], defaults: dict[str, tuple[Any, Span]] = {},
+                      derived: ast.ModelDef | None = None) -> dict[str, Any]:
+    """Model parameter values: defaults (a derived model's first) overridden by the caller's, type-checked."""
+    names = [p.name for p in model.params]
+    shown = derived or model
     for key in given:
         if key not in names:
-            raise NameError_(f"model '{model.name}' has no parameter '{key}'", model.span,
+            raise NameError_(f"model '{shown.name}' has no parameter '{key}'", shown.span,
                              hint=did_you_mean(key, names) or
                              (f"its parameters are: {', '.join(names)}" if names else "it takes no parameters"))
     values: dict[str, Any] = {}
@@ -642,6 +684,9 @@ def bind_model_params(model: ast.ModelDef, given: dict[str, Any]) -> dict[str, A
         check_type_name(p.type, p.span)
         if p.name in given:
             values[p.name] = coerce(given[p.name], p.type, f"model parameter '{p.name}'", p.span)
+        elif p.name in defaults:
+            value, span = defaults[p.name]
+            values[p.name] = coerce(value, p.type, f"parameter '{p.name}'", span)
         elif p.default is not None:
             values[p.name] = coerce(ev(p.default), p.type, f"parameter '{p.name}'", p.default.span)
         else:

@@ -194,4 +194,5 @@ def build(unit: Unit, chosen: tuple[ast.ModelDef, Unit], params: dict[str, Any],
     if errors:
         raise (errors[0].kind or ResgraphError)(diagnostics=errors)
     check(graph)
+    graph.spec = (*elab.root, input_shape)  # lets Graph.to_rg() print the blocks and loops again
     return graph

@@ -35,6 +35,9 @@ def grammar_path() -> Path:
 class _Layout:
     """Postlexer: newlines end statements except inside () and [], around '->' and before 'else'.
 
+    A string on the line after a top-level ')' is the docstring of a derived model
+    (`model resnet152 = resnet50(...)`, then a string), so that newline is dropped too.
+
     It also closes the last statement before a '}' and at the end of the text, and collects
     comments (with their spans) for the formatter instead of passing them to the parser.
     """
@@ -59,7 +62,9 @@ class _Layout:
                 continue
             value = tok.value
             if newline is not None:
-                if last is not None and last.type != "_NL" and last.value not in ("{", "->") and value not in ("->", "else"):
+                doc_of_derived = kind == "STRING" and not stack and last is not None and last.value == ")"
+                if (last is not None and last.type != "_NL" and last.value not in ("{", "->")
+                        and value not in ("->", "else") and not doc_of_derived):
                     yield newline
                     last = newline
                 newline = None
@@ -128,7 +133,7 @@ class _ToAst(Transformer_NonRecursive):
     # -- file and definitions ----------------------------------------------------------------
     def start(self, meta, items):
         doc, items = _take_doc(items, "file")
-        file = ast.File(items, doc, [], self._span(meta))
+        file = ast.File(items, doc and doc.text, [], self._span(meta), doc_span=doc and doc.span)
         for item in items:
             if isinstance(item, ast.Import):
                 file.imports.append(item)
@@ -146,12 +151,24 @@ class _ToAst(Transformer_NonRecursive):
     def block_def(self, meta, c):
         name, params, body = c
         doc, body = _take_doc(body, "block")
-        return ast.BlockDef(name.value, params or [], body, doc, self._span(meta))
+        return ast.BlockDef(name.value, params or [], body, doc and doc.text, self._span(meta),
+                            doc_span=doc and doc.span)
 
     def model_def(self, meta, c):
         name, params, body = c
         doc, body = _take_doc(body, "model")
-        return ast.ModelDef(name.value, params or [], body, doc, self._span(meta))
+        return ast.ModelDef(name.value, params or [], body, doc and doc.text, self._span(meta),
+                            doc_span=doc and doc.span)
+
+    def derive_def(self, meta, c):
+        name, base, args, doc = c
+        call = self.call(meta, [base, args])
+        if call.args:
+            raise SyntaxError_("a derived model sets its base's parameters by name", call.args[0].span,
+                               hint=f"model {name.value} = {base.value}(num_classes=10)")
+        call.span = self._tspan(base)  # errors about the base model point at its name
+        return ast.ModelDef(name.value, [], [], _unquote(doc.value) if doc is not None else None,
+                            self._span(meta), base=call, doc_span=doc and self._tspan(doc))
 
     def params(self, meta, c):
         params = [p for p in c if p is not None]
@@ -362,11 +379,11 @@ def _expr_span(e) -> Span:
     return e.span
 
 
-def _take_doc(items: list, where: str) -> tuple[str | None, list]:
+def _take_doc(items: list, where: str) -> tuple[ast.Doc | None, list]:
     """The leading docstring of a file, block or model; a string anywhere else is a mistake."""
     doc = None
     if items and isinstance(items[0], ast.Doc):
-        doc, items = items[0].text, items[1:]
+        doc, items = items[0], items[1:]
     for item in items:
         if isinstance(item, ast.Doc):
             raise SyntaxError_("a string here does nothing", item.span,
@@ -451,7 +468,7 @@ def _run(lark: Lark, text: str, start: str, source: Source | None, transformer: 
 
 _PRETTY = {
     "_NL": "end of line", "$END": "end of file", "NAME": "a name", "INT": "an integer",
-    "FLOAT": "a number", "STRING": "a string", "TEMPLATE": "a name template",
+    "FLOAT": "a number", "STRING": "a string", "TEMPLATE": "a name template", "PATH": "a dotted name",
     "COMP_OP": "a comparison", "ADD_OP": "'+' or '-'", "MUL_OP": "'*', '/', '//' or '%'",
     "RANGE_OP": "'..' or '..='",
 }

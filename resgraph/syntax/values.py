@@ -173,6 +173,9 @@ class Evaluator:
         return e.value
 
     def _Name(self, e: ast.Name):
+        if "." in e.id:  # `layer1.conv.channels`: the last segment reads a size of the path before it
+            path, _, attr = e.id.rpartition(".")
+            return self._Attr(ast.Attr(ast.Name(path, e.span), attr, e.span))
         found, value = self.env.lookup(e.id)
         if found:
             return value

@@ -8,7 +8,8 @@
     g = b.build(y.adaptive_avgpool(1).flatten().linear(10, name="fc"))
 
 Every op in the registry is a method of `Value` (`x.conv(...)`, `x.bn()`, `x.add(y)`); a merge
-takes the value it is called on as its first operand. Shapes are inferred as each layer is added,
+takes the value it is called on as its first operand. Names may be dotted paths
+(`name="layer1.0.conv1"`): every graph built here can be written as .rg with `graph.to_rg()`. Shapes are inferred as each layer is added,
 so a mistake raises at once, with the span of the line in *your* Python file that made it.
 """
 
@@ -24,6 +25,7 @@ from typing import Any, Callable, Iterator
 from ..errors import GraphError, Source, Span, UsageError
 from ..ir import Graph, Scope, TensorType, ops
 from ..passes.check import check
+from ..syntax.printer import NAME_HINT, writable
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
 
@@ -102,15 +104,28 @@ class Builder:
     def _taken(self, path: str) -> bool:
         return path in self.graph.nx or path in self.graph.scopes
 
+    def _place(self, path: str, span: Span) -> str:
+        """Check that .rg can write `path`; a dotted name's missing namespaces become groups."""
+        if not writable(path):
+            raise UsageError(f"'{path}' cannot be a layer name", span, hint=NAME_HINT)
+        if self._taken(path):
+            raise GraphError(f"duplicate name '{path}'", span)
+        parts = path.split(".")
+        for k in range(1, len(parts)):
+            prefix = ".".join(parts[:k])
+            if prefix in self.graph.nx:
+                raise GraphError(f"'{prefix}' is a layer, so '{path}' cannot live inside it", span)
+            if prefix not in self.graph.scopes:
+                self.graph.scopes[prefix] = Scope(prefix, "group", None, {}, span)
+        return path
+
     @contextlib.contextmanager
     def scope(self, name: str | None = None, *, kind: str = "block", block: str | None = None, **args: Any) -> Iterator[str]:
         """Put the layers made inside under `name.` (a block instance, a group or a repetition)."""
         local = str(name) if name is not None else self._fresh(block or kind)
         if "." in local or not local:
             raise UsageError(f"scope name '{local}' must be one non-empty segment without dots", caller_span())
-        path = self._path(local)
-        if self._taken(path):
-            raise GraphError(f"duplicate name '{path}'", caller_span())
+        path = self._place(self._path(local), caller_span())
         self.graph.scopes[path] = Scope(path, kind, block, dict(args), caller_span())
         self._prefix.append(local)
         try:
@@ -145,14 +160,10 @@ class Builder:
         span = caller_span()
         opdef = ops.get(op, span)
         attrs = opdef.bind(args, kwargs, span)
-        if name is not None and ("." in name or not name):
-            raise UsageError(f"layer name '{name}' must be one segment without dots; use scope()", span)
         for v in operands:
             if v.builder is not self:
                 raise UsageError(f"'{v.name}' belongs to another Builder", span)
-        path = self._path(name if name is not None else self._fresh(opdef.name))
-        if self._taken(path):
-            raise GraphError(f"duplicate name '{path}'", span)
+        path = self._place(self._path(str(name) if name is not None else self._fresh(opdef.name)), span)
         self.graph.add_node(path, opdef.name, attrs, [v.name for v in operands], span)
         self.graph.infer(path)
         return Value(self, path)

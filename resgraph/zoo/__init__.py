@@ -8,7 +8,7 @@ from pathlib import Path
 
 ZOO_DIR = Path(__file__).resolve().parent
 FAMILIES = ("resnet", "densenet", "cifar_resnet", "cifar_plain", "cifar_densenet")  # listing order
-_MODEL = re.compile(r"^\s*model\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(", re.M)
+_MODEL = re.compile(r"^\s*model\s+([A-Za-z_][A-Za-z0-9_]*)\s*[(=]", re.M)  # model a(...) or model b = a(...)
 
 
 def spec_files() -> list[Path]:
