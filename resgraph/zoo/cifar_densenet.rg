@@ -14,24 +14,8 @@ model densenet_bc_100_k12(depth: int = 100, growth_rate: int = 12, num_classes: 
             -> relu -> adaptive_avgpool(1) -> flatten -> classifier: linear(num_classes)
 }
 
-model densenet_bc_250_k24(depth: int = 250, growth_rate: int = 24, num_classes: int = 10,
-                          in_channels: int = 3, bn_size: int = 4, drop_rate: float = 0.0) {
+model densenet_bc_250_k24 = densenet_bc_100_k12(depth=250, growth_rate=24)
     """DenseNet-BC (L=250, k=24) for CIFAR-10 (Huang et al. 2017, Table 2): 15,324,406 parameters."""
-    option init = "kaiming_fan_in"
-    input x[in_channels, 32, 32]
-    let n = (depth - 4) // 6
-    out = x -> features: densenet_features(growth_rate, [n, n, n], 2 * growth_rate, bn_size,
-                                           drop_rate, stem="cifar")
-            -> relu -> adaptive_avgpool(1) -> flatten -> classifier: linear(num_classes)
-}
 
-model densenet_bc_190_k40(depth: int = 190, growth_rate: int = 40, num_classes: int = 10,
-                          in_channels: int = 3, bn_size: int = 4, drop_rate: float = 0.0) {
+model densenet_bc_190_k40 = densenet_bc_100_k12(depth=190, growth_rate=40)
     """DenseNet-BC (L=190, k=40) for CIFAR-10 (Huang et al. 2017, Table 2): 25,624,430 parameters."""
-    option init = "kaiming_fan_in"
-    input x[in_channels, 32, 32]
-    let n = (depth - 4) // 6
-    out = x -> features: densenet_features(growth_rate, [n, n, n], 2 * growth_rate, bn_size,
-                                           drop_rate, stem="cifar")
-            -> relu -> adaptive_avgpool(1) -> flatten -> classifier: linear(num_classes)
-}

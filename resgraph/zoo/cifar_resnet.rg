@@ -15,62 +15,17 @@ model cifar_resnet20(depth: int = 20, num_classes: int = 10, in_channels: int = 
             -> avgpool: adaptive_avgpool(1) -> flatten -> fc: linear(num_classes)
 }
 
-model cifar_resnet32(depth: int = 32, num_classes: int = 10, in_channels: int = 3) {
+model cifar_resnet32 = cifar_resnet20(depth=32)
     """ResNet-32 for CIFAR-10 (He et al. 2015, Table 6): 464,154 parameters."""
-    option init = "kaiming_fan_out"
-    input x[in_channels, 32, 32]
-    let n = (depth - 2) // 6
-    out = x -> conv1: conv(16, 3, bias=false) -> bn1: bn -> relu
-            -> layer1: cifar_basic(16) * n
-            -> layer2: [cifar_basic(32, 2) -> cifar_basic(32) * (n - 1)]
-            -> layer3: [cifar_basic(64, 2) -> cifar_basic(64) * (n - 1)]
-            -> avgpool: adaptive_avgpool(1) -> flatten -> fc: linear(num_classes)
-}
 
-model cifar_resnet44(depth: int = 44, num_classes: int = 10, in_channels: int = 3) {
+model cifar_resnet44 = cifar_resnet20(depth=44)
     """ResNet-44 for CIFAR-10 (He et al. 2015, Table 6): 658,586 parameters."""
-    option init = "kaiming_fan_out"
-    input x[in_channels, 32, 32]
-    let n = (depth - 2) // 6
-    out = x -> conv1: conv(16, 3, bias=false) -> bn1: bn -> relu
-            -> layer1: cifar_basic(16) * n
-            -> layer2: [cifar_basic(32, 2) -> cifar_basic(32) * (n - 1)]
-            -> layer3: [cifar_basic(64, 2) -> cifar_basic(64) * (n - 1)]
-            -> avgpool: adaptive_avgpool(1) -> flatten -> fc: linear(num_classes)
-}
 
-model cifar_resnet56(depth: int = 56, num_classes: int = 10, in_channels: int = 3) {
+model cifar_resnet56 = cifar_resnet20(depth=56)
     """ResNet-56 for CIFAR-10 (He et al. 2015, Table 6): 853,018 parameters."""
-    option init = "kaiming_fan_out"
-    input x[in_channels, 32, 32]
-    let n = (depth - 2) // 6
-    out = x -> conv1: conv(16, 3, bias=false) -> bn1: bn -> relu
-            -> layer1: cifar_basic(16) * n
-            -> layer2: [cifar_basic(32, 2) -> cifar_basic(32) * (n - 1)]
-            -> layer3: [cifar_basic(64, 2) -> cifar_basic(64) * (n - 1)]
-            -> avgpool: adaptive_avgpool(1) -> flatten -> fc: linear(num_classes)
-}
 
-model cifar_resnet110(depth: int = 110, num_classes: int = 10, in_channels: int = 3) {
+model cifar_resnet110 = cifar_resnet20(depth=110)
     """ResNet-110 for CIFAR-10 (He et al. 2015, Table 6): 1,727,962 parameters."""
-    option init = "kaiming_fan_out"
-    input x[in_channels, 32, 32]
-    let n = (depth - 2) // 6
-    out = x -> conv1: conv(16, 3, bias=false) -> bn1: bn -> relu
-            -> layer1: cifar_basic(16) * n
-            -> layer2: [cifar_basic(32, 2) -> cifar_basic(32) * (n - 1)]
-            -> layer3: [cifar_basic(64, 2) -> cifar_basic(64) * (n - 1)]
-            -> avgpool: adaptive_avgpool(1) -> flatten -> fc: linear(num_classes)
-}
 
-model cifar_resnet1202(depth: int = 1202, num_classes: int = 10, in_channels: int = 3) {
+model cifar_resnet1202 = cifar_resnet20(depth=1202)
     """ResNet-1202 for CIFAR-10 (He et al. 2015, Table 6): 19,421,274 parameters."""
-    option init = "kaiming_fan_out"
-    input x[in_channels, 32, 32]
-    let n = (depth - 2) // 6
-    out = x -> conv1: conv(16, 3, bias=false) -> bn1: bn -> relu
-            -> layer1: cifar_basic(16) * n
-            -> layer2: [cifar_basic(32, 2) -> cifar_basic(32) * (n - 1)]
-            -> layer3: [cifar_basic(64, 2) -> cifar_basic(64) * (n - 1)]
-            -> avgpool: adaptive_avgpool(1) -> flatten -> fc: linear(num_classes)
-}
