@@ -8,7 +8,8 @@ model densenet121(num_classes: int = 1000, in_channels: int = 3, growth_rate: in
     """DenseNet-121 (Huang et al. 2017; torchvision.models.densenet121): 7,978,856 parameters."""
     option init = "kaiming_fan_in"
     input x[in_channels, 224, 224]
-    out = x -> features: densenet_features(growth_rate, block_config, num_init_features, bn_size, drop_rate)
+    out = x -> features: densenet_features(growth_rate, block_config, num_init_features, bn_size,
+                                           drop_rate)
             -> relu -> adaptive_avgpool(1) -> flatten -> classifier: linear(num_classes)
 }
 

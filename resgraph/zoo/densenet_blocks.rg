@@ -20,7 +20,8 @@ block dense_block(num_layers: int, growth_rate: int, bn_size: int = 4, drop_rate
 
 block transition(out_channels: int) {
     """BN-ReLU-Conv1x1-AvgPool2: compresses channels and halves the resolution between blocks."""
-    out = in -> norm: bn -> relu: relu -> conv: conv(out_channels, 1, bias=false) -> pool: avgpool(2, 2)
+    out = in -> norm: bn -> relu: relu -> conv: conv(out_channels, 1, bias=false)
+             -> pool: avgpool(2, 2)
 }
 
 block densenet_features(growth_rate: int, block_config: list, num_init_features: int,
@@ -35,7 +36,8 @@ block densenet_features(growth_rate: int, block_config: list, num_init_features:
          }
     let n = len(block_config)
     for i in 1..=n {
-        d{i} = h{i - 1} -> denseblock{i}: dense_block(block_config[i - 1], growth_rate, bn_size, drop_rate)
+        d{i} = h{i - 1} -> denseblock{i}: dense_block(block_config[i - 1], growth_rate, bn_size,
+                                                      drop_rate)
         if i < n {
             h{i} = d{i} -> transition{i}: transition(d{i}.channels // 2)
         }

@@ -7,12 +7,13 @@ model resnet18(num_classes: int = 1000, in_channels: int = 3, layers: list = [2,
     """ResNet-18 (He et al. 2015; torchvision.models.resnet18): 11,689,512 parameters."""
     option init = "kaiming_fan_out"
     input x[in_channels, 224, 224]
+    let n = layers  # blocks per stage
     let z = zero_init_residual
     out = x -> conv1: conv(64, 7, 2, bias=false) -> bn1: bn -> relu -> maxpool: maxpool(3, 2, 1)
-            -> layer1: [basic(64, 1, z) -> basic(64, 1, z) * (layers[0] - 1)]
-            -> layer2: [basic(128, 2, z) -> basic(128, 1, z) * (layers[1] - 1)]
-            -> layer3: [basic(256, 2, z) -> basic(256, 1, z) * (layers[2] - 1)]
-            -> layer4: [basic(512, 2, z) -> basic(512, 1, z) * (layers[3] - 1)]
+            -> layer1: [basic(64, 1, z) -> basic(64, 1, z) * (n[0] - 1)]
+            -> layer2: [basic(128, 2, z) -> basic(128, 1, z) * (n[1] - 1)]
+            -> layer3: [basic(256, 2, z) -> basic(256, 1, z) * (n[2] - 1)]
+            -> layer4: [basic(512, 2, z) -> basic(512, 1, z) * (n[3] - 1)]
             -> avgpool: adaptive_avgpool(1) -> flatten -> fc: linear(num_classes)
 }
 
@@ -26,12 +27,13 @@ model resnet50(num_classes: int = 1000, in_channels: int = 3, layers: list = [3,
     input x[in_channels, 224, 224]
     let g = groups
     let w = width_per_group
+    let n = layers  # blocks per stage
     let z = zero_init_residual
     out = x -> conv1: conv(64, 7, 2, bias=false) -> bn1: bn -> relu -> maxpool: maxpool(3, 2, 1)
-            -> layer1: [bottleneck(64, 1, g, w, z) -> bottleneck(64, 1, g, w, z) * (layers[0] - 1)]
-            -> layer2: [bottleneck(128, 2, g, w, z) -> bottleneck(128, 1, g, w, z) * (layers[1] - 1)]
-            -> layer3: [bottleneck(256, 2, g, w, z) -> bottleneck(256, 1, g, w, z) * (layers[2] - 1)]
-            -> layer4: [bottleneck(512, 2, g, w, z) -> bottleneck(512, 1, g, w, z) * (layers[3] - 1)]
+            -> layer1: [bottleneck(64, 1, g, w, z) -> bottleneck(64, 1, g, w, z) * (n[0] - 1)]
+            -> layer2: [bottleneck(128, 2, g, w, z) -> bottleneck(128, 1, g, w, z) * (n[1] - 1)]
+            -> layer3: [bottleneck(256, 2, g, w, z) -> bottleneck(256, 1, g, w, z) * (n[2] - 1)]
+            -> layer4: [bottleneck(512, 2, g, w, z) -> bottleneck(512, 1, g, w, z) * (n[3] - 1)]
             -> avgpool: adaptive_avgpool(1) -> flatten -> fc: linear(num_classes)
 }
 
