@@ -20,11 +20,10 @@ def folded(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
     if bn.affine:
         scale, shift = scale * bn.weight, shift * bn.weight + bn.bias
     out = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride, conv.padding,
-                    conv.dilation, conv.groups, bias=True, padding_mode=conv.padding_mode)
-    out.to(conv.weight.device, conv.weight.dtype)
-    out.weight.copy_(conv.weight * scale.reshape(-1, 1, 1, 1))
+                    conv.dilation, conv.groups, bias=True, padding_mode=conv.padding_mode, device="meta")
     bias = conv.bias if conv.bias is not None else torch.zeros_like(shift)
-    out.bias.copy_(bias * scale + shift)
+    out.weight = nn.Parameter(conv.weight * scale.reshape(-1, 1, 1, 1))
+    out.bias = nn.Parameter(bias * scale + shift)
     return out
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from typing import Callable
 
-from torch import fx
+from torch import fx, nn
 
 from .channels_last import channels_last
 from .compile_module import compile_module
@@ -28,8 +28,8 @@ INFERENCE: list[tuple[str, Pass]] = [
     ("drop_dropout", drop_dropout),
     ("fold_bn", fold_bn),
     ("dense_buffer", dense_buffer),
-    ("channels_last", channels_last),
     ("mkldnn_conv", mkldnn_conv),
+    ("channels_last", channels_last),
     ("inplace_relu", inplace_relu),
 ]
 TRAINING: list[tuple[str, Pass]] = [("memory_efficient", shared_memory_dense)]
@@ -62,10 +62,11 @@ def optimize(module: fx.GraphModule, *, opt_level: int = 1, memory_efficient: bo
         from ..errors import UsageError
 
         raise UsageError("optimize expects an opt_level=0 module; optimize the original, not an optimized one")
-    gm = copy.deepcopy(module)
+    gm = _copy(module, share_tensors=opt_level >= 1)
     if opt_level >= 1:
         gm.eval()
     report = [{"pass": name, "changes": run(gm)} for name, run in chosen]
+    _unshare(gm, module)
     if opt_level >= 2:
         gm, changes = compile_module(gm)
         report.append({"pass": "torch.compile", "changes": changes})
@@ -76,6 +77,28 @@ def optimize(module: fx.GraphModule, *, opt_level: int = 1, memory_efficient: bo
 
         print(format_report(report), file=sys.stderr)
     return gm
+
+
+def _copy(module: fx.GraphModule, share_tensors: bool) -> fx.GraphModule:
+    """A deep copy; with share_tensors, parameters and buffers are shared instead of cloned.
+
+    Inference passes replace most weights with new tensors (folded, packed), so cloning them first
+    would only be copied memory and time; `_unshare` clones what is still shared at the end.
+    """
+    tensors = [*module.parameters(), *module.buffers()] if share_tensors else []
+    return copy.deepcopy(module, {id(t): t for t in tensors})
+
+
+def _unshare(gm: nn.Module, original: nn.Module) -> None:
+    """Give gm its own copy of every tensor it still shares with the caller's module."""
+    shared = {id(t) for t in [*original.parameters(), *original.buffers()]}
+    for m in gm.modules():
+        for name, p in m._parameters.items():
+            if p is not None and id(p) in shared:
+                m._parameters[name] = nn.Parameter(p.detach().clone(), p.requires_grad)
+        for name, b in m._buffers.items():
+            if b is not None and id(b) in shared:
+                m._buffers[name] = b.clone()
 
 
 def format_report(report: list[dict]) -> str:

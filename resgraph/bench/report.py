@@ -1,0 +1,43 @@
+"""The benchmark's tables: one per model and measure, every row with its ratio to plain eager."""
+
+from __future__ import annotations
+
+
+
+def _rows(results: dict):
+    """(model, title, [(variant, value text, ratio)]) for every table."""
+    for model, r in results["models"].items():
+        for batch, rows in r["inference"].items():
+            yield model, f"inference, {batch} (eval, no grad)", [
+                (v, f"{d['median_s'] * 1e3:.1f} ms", d["ratio"]) for v, d in rows.items()]
+        if "step time" in r.get("training", {}):
+            yield model, "training step (forward + backward + SGD)", [
+                (v, f"{d['median_s'] * 1e3:.0f} ms", d["ratio"]) for v, d in r["training"]["step time"].items()]
+        if "peak memory" in r.get("training", {}):
+            yield model, "training step peak memory above the pre-step level", [
+                (v, f"{d['peak_mb']:.0f} MB", d["ratio"]) for v, d in r["training"]["peak memory"].items()]
+        if "construction" in r:
+            yield model, "construction (fresh process, first call)", [
+                (v, f"{d['cold_s']:.3f} s (then {d['warm_s']:.3f} s)", d["ratio"])
+                for v, d in r["construction"].items()]
+
+
+def table(results: dict) -> str:
+    out = []
+    for model, title, rows in _rows(results):
+        width = max(len(v) for v, _, _ in rows)
+        out.append(f"\n{model} — {title}")
+        out += [f"  {v:<{width}}  {val:>26}  {ratio:6.2f}x" for v, val, ratio in rows]
+    return "\n".join(out)
+
+
+def markdown(results: dict) -> str:
+    m = results["machine"]
+    out = ["# Benchmark results", "",
+           f"Command: `{results['command']}`", "",
+           "Machine: " + ", ".join(f"{k} {v}" for k, v in m.items()), "",
+           "Ratios are ours / plain eager (median of per-round ratios; lower is better)."]
+    for model, title, rows in _rows(results):
+        out += ["", f"## {model}: {title}", "", "| variant | value | ratio to eager |", "|---|---|---|"]
+        out += [f"| {v} | {val} | {ratio:.2f} |" for v, val, ratio in rows]
+    return "\n".join(out) + "\n"

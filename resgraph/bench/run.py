@@ -1,0 +1,118 @@
+"""`python benchmarks/run.py MODEL...` and `resgraph bench MODEL...`: one run, every measure, one table.
+
+For each model: eval inference latency at each batch size, one training step's time and its peak
+memory, and construction time — resgraph beside the eager reference and the tricks a user could
+apply to it, all holding the same weights, timed interleaved. Ratios are ours / plain eager.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from . import construct, memory, variants
+from .reference import reference, source
+from .report import markdown, table
+from .timing import interleaved
+
+
+def progress(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def machine(device: str) -> dict:
+    info = {"python": platform.python_version(), "torch": torch.__version__, "device": device,
+            "cpu": platform.processor() or platform.machine(), "threads": torch.get_num_threads(),
+            "reference": source()}
+    if device.startswith("cuda"):
+        info["gpu"] = torch.cuda.get_device_name()
+    return info
+
+
+def bench_model(name: str, a: argparse.Namespace) -> dict:
+    torch.manual_seed(0)
+    weights = reference(name).state_dict()
+    result: dict = {"inference": {}, "training": {}}
+    for batch in a.batch:
+        progress(f"{name}: inference, batch {batch}, {a.size}x{a.size}")
+        steps = variants.inference(name, a.device, batch, a.size, compile=a.compile, amp=a.amp, weights=weights)
+        result["inference"][f"batch {batch}"] = interleaved(
+            steps, baseline=variants.EAGER, repeats=a.repeats, warmup=a.warmup, device=a.device,
+            progress=lambda m: progress(f"{name} b{batch}: {m}"))
+        del steps
+    if a.train:
+        progress(f"{name}: training step, batch {a.train_batch}")
+        steps = {v: variants.train_step(variants.training_module(name, v, a.device, weights), a.train_batch,
+                                        a.size, a.device)
+                 for v in variants.training_names(name)}
+        result["training"]["step time"] = interleaved(
+            steps, baseline=variants.EAGER, repeats=a.repeats, warmup=1, device=a.device,
+            progress=lambda m: progress(f"{name} train: {m}"))
+        del steps
+        peaks = {}
+        for v in variants.training_names(name):
+            progress(f"{name}: peak memory of a training step, {v} (fresh process)")
+            peaks[v] = memory.in_fresh_process(name, v, a.train_batch, a.size, a.device)
+        base = peaks[variants.EAGER]["peak_mb"]
+        result["training"]["peak memory"] = {v: {**p, "ratio": p["peak_mb"] / base} for v, p in peaks.items()}
+    if a.construct:
+        built = {}
+        for what in construct.WHAT:
+            progress(f"{name}: construction time, {what} (fresh process)")
+            built[what] = construct.in_fresh_process(what, name)
+        base = built[construct.WHAT[0]]
+        result["construction"] = {w: {**t, "ratio": t["cold_s"] / base["cold_s"]} for w, t in built.items()}
+    return result
+
+
+def parser(prog: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n")[0])
+    p.add_argument("models", nargs="+", help="zoo model names, e.g. resnet50 densenet121")
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument("--batch", type=int, nargs="+", default=[1, 16], help="inference batch sizes")
+    p.add_argument("--size", type=int, default=224, help="input height and width")
+    p.add_argument("--train-batch", type=int, default=8)
+    p.add_argument("--repeats", type=int, default=5, help="timed rounds per measure")
+    p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--no-compile", dest="compile", action="store_false", help="skip the torch.compile rows")
+    p.add_argument("--no-train", dest="train", action="store_false", help="skip training time and memory")
+    p.add_argument("--no-construct", dest="construct", action="store_false", help="skip construction time")
+    p.add_argument("--amp", action=argparse.BooleanOptionalAction, default=None,
+                   help="add bfloat16 autocast rows (default: on for cuda)")
+    p.add_argument("--json", type=Path, default=Path("benchmarks/results.json"), help="where to write results")
+    p.add_argument("--markdown", type=Path, help="also write the tables as markdown (e.g. benchmarks/RESULTS.md)")
+    return p
+
+
+def run(a: argparse.Namespace, command: str) -> dict:
+    if a.amp is None:
+        a.amp = a.device.startswith("cuda")
+    if a.device.startswith("cuda") and not torch.cuda.is_available():
+        raise SystemExit("--device cuda: this torch has no CUDA device")
+    results = {"command": command, "machine": machine(a.device),
+               "models": {name: bench_model(name, a) for name in a.models}}
+    print(table(results))
+    a.json.parent.mkdir(parents=True, exist_ok=True)
+    a.json.write_text(json.dumps(results, indent=1))
+    progress(f"wrote {a.json}")
+    if a.markdown:
+        a.markdown.write_text(markdown(results))
+        progress(f"wrote {a.markdown}")
+    return results
+
+
+def main(argv: list[str] | None = None, prog: str = "python benchmarks/run.py") -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    a = parser(prog).parse_args(argv)
+    from . import eager
+
+    unknown = [m for m in a.models if m not in eager.names()]
+    if unknown:
+        raise SystemExit(f"{prog}: no eager reference for {', '.join(unknown)}; models: {', '.join(eager.names())}")
+    run(a, f"{prog} " + " ".join(argv))

@@ -1,0 +1,106 @@
+"""The contestants: the eager model, what a user could do to it, and resgraph at each level.
+
+Every variant holds the same weights (the reference's, loaded into resgraph's module by name).
+"""
+
+from __future__ import annotations
+
+import copy
+import contextlib
+from typing import Callable
+
+import torch
+from torch import nn
+
+from .reference import has_memory_efficient_reference, ours, reference
+
+EAGER = "eager"
+
+
+def _autocast(device: str, amp: bool):
+    if not amp:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.split(":")[0], dtype=torch.bfloat16)
+
+
+def _runner(module: nn.Module, x: torch.Tensor, device: str, amp: bool = False) -> Callable[[], object]:
+    def run():
+        with torch.no_grad(), _autocast(device, amp):
+            return module(x)
+    return run
+
+
+def inference(name: str, device: str, batch: int, size: int, *, compile: bool, amp: bool,
+              weights: dict | None = None) -> dict[str, Callable[[], object]]:
+    """{variant: step} for eval-mode inference; `amp` adds bfloat16 autocast rows."""
+    import resgraph
+    from torch.fx.experimental.optimization import optimize_for_inference
+
+    ref = reference(name).eval()
+    if weights is not None:
+        ref.load_state_dict(weights)
+    ref.to(device)
+    base = ours(name, ref.state_dict()).eval().to(device)
+    x = torch.randn(batch, 3, size, size, generator=torch.Generator().manual_seed(0)).to(device)
+    xc = x.contiguous(memory_format=torch.channels_last)
+    cl = copy.deepcopy(ref).to(memory_format=torch.channels_last)
+    o1 = resgraph.optimize(base, opt_level=1)
+    out = {EAGER: _runner(ref, x, device), "eager channels_last": _runner(cl, xc, device)}
+    if device == "cpu":  # optimize_for_inference is oneDNN's CPU path
+        out["eager fx optimize_for_inference"] = _runner(optimize_for_inference(copy.deepcopy(ref)), x, device)
+    if compile:
+        out["eager torch.compile"] = _runner(torch.compile(copy.deepcopy(ref)), x, device)
+    out["resgraph -O0"] = _runner(base, x, device)
+    out["resgraph -O1"] = _runner(o1, x, device)
+    if compile:
+        out["resgraph -O2"] = _runner(resgraph.optimize(base, opt_level=2), x, device)
+    if amp:
+        out["eager channels_last bf16"] = _runner(cl, xc, device, amp=True)
+        out["resgraph -O1 bf16"] = _runner(o1, x, device, amp=True)
+    return out
+
+
+def training_names(name: str) -> list[str]:
+    names = [EAGER, "eager channels_last", "resgraph -O0", "resgraph -O0 channels_last"]
+    if name.startswith("densenet"):
+        names.append("resgraph -O0 memory_efficient")
+        if has_memory_efficient_reference(name):
+            names.append("eager memory_efficient (torchvision)")
+    return names
+
+
+def training_module(name: str, variant: str, device: str, weights: dict | None = None) -> nn.Module:
+    """The trainable module for one training variant, on `device`."""
+    import resgraph
+
+    if variant == "eager memory_efficient (torchvision)":
+        module = reference(name, memory_efficient=True)
+    else:
+        module = reference(name)
+    if weights is not None:
+        module.load_state_dict(weights)
+    if variant.startswith("resgraph"):
+        module = ours(name, module.state_dict())
+        if variant.endswith("memory_efficient"):
+            module = resgraph.optimize(module, opt_level=0, memory_efficient=True)
+    module.to(device).train()
+    if variant.endswith("channels_last"):
+        module.to(memory_format=torch.channels_last)
+    return module
+
+
+def train_step(module: nn.Module, batch: int, size: int, device: str) -> Callable[[], object]:
+    """One SGD step (forward, cross-entropy, backward, update) on a fixed random batch."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(batch, 3, size, size, generator=g).to(device)
+    if any(p.is_contiguous(memory_format=torch.channels_last) and p.dim() == 4 and not p.is_contiguous()
+           for p in module.parameters()):
+        x = x.contiguous(memory_format=torch.channels_last)
+    y = torch.randint(0, 1000, (batch,), generator=g).to(device)
+    opt = torch.optim.SGD(module.parameters(), lr=1e-3, momentum=0.9)
+
+    def step():
+        opt.zero_grad()
+        nn.functional.cross_entropy(module(x), y).backward()
+        opt.step()
+    return step

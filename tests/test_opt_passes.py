@@ -1,0 +1,161 @@
+"""Each optimization pass alone keeps the module's outputs (or gradients) and changes what it says."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+from torch import nn
+
+import resgraph
+from resgraph.passes.channels_last import channels_last
+from resgraph.passes.dense_buffer import dense_buffer
+from resgraph.passes.drop_dropout import drop_dropout
+from resgraph.passes.fold_bn import fold_bn
+from resgraph.passes.inplace_relu import inplace_relu
+from resgraph.passes.memory_efficient import memory_efficient
+from resgraph.passes.mkldnn_conv import applies as mkldnn_applies, mkldnn_conv
+
+SMALL_DENSE = """
+block layer(k: int) {
+    out = in -> norm1: bn -> relu -> conv1: conv(4 * k, 1, bias=false) -> norm2: bn -> relu
+             -> conv2: conv(k, 3, bias=false)
+}
+block dense(n: int, k: int) {
+    for i in 1..=n {
+        h{i} = concat(in, h{1..i}) -> denselayer{i}: layer(k)
+    }
+    out = concat(in, h{1..=n})
+}
+model small_dense {
+    input x[3, 16, 16]
+    out = x -> conv0: conv(8, 3, bias=false) -> norm0: bn -> relu -> block1: dense(3, 4)
+            -> norm5: bn -> relu -> adaptive_avgpool(1) -> flatten -> drop: dropout(0.5) -> fc: linear(5)
+}
+"""
+
+
+def randomized(module: nn.Module, gain: tuple[float, float] = (0.5, 1.5)) -> nn.Module:
+    """Give every BatchNorm non-trivial statistics and affine terms, so folding them is not a no-op.
+
+    BN weights are drawn from `gain`; a very deep residual net needs them small to stay finite.
+    """
+    g = torch.Generator().manual_seed(1)
+    for m in module.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.running_mean.copy_(torch.rand(m.num_features, generator=g) - 0.5)
+            m.running_var.copy_(torch.rand(m.num_features, generator=g) + 0.5)
+            with torch.no_grad():
+                m.weight.copy_(torch.rand(m.num_features, generator=g) * (gain[1] - gain[0]) + gain[0])
+                m.bias.copy_(torch.rand(m.num_features, generator=g) - 0.5)
+    return module.eval()
+
+
+@pytest.fixture(scope="module")
+def dense():
+    return randomized(resgraph.compile(resgraph.loads(SMALL_DENSE), seed=0))
+
+
+@pytest.fixture(scope="module")
+def resnet():
+    return randomized(resgraph.compile("resnet18", seed=0))
+
+
+def run_pass(module, fn):
+    gm = copy.deepcopy(module)
+    return gm, fn(gm)
+
+
+def same_outputs(a, b, x, tol=1e-4):
+    with torch.no_grad():
+        ya, yb = a(x), b(x)
+    torch.testing.assert_close(yb, ya, rtol=tol, atol=tol)
+
+
+X16 = torch.randn(2, 3, 16, 16, generator=torch.Generator().manual_seed(0))
+X64 = torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+
+
+def test_fold_bn_folds_every_bn_after_a_conv(dense, resnet):
+    gm, changes = run_pass(resnet, fold_bn)
+    assert len(changes) == 20  # resnet18: 17 convs in the trunk + 3 downsample convs, each with its BN
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in gm.modules())
+    same_outputs(resnet, gm, X64)
+    gm, changes = run_pass(dense, fold_bn)
+    assert sorted(changes) == sorted(
+        [f"folded block1.denselayer{i}.norm2 into block1.denselayer{i}.conv1" for i in (1, 2, 3)]
+        + ["folded norm0 into conv0"])
+    assert isinstance(gm.get_submodule("block1.denselayer1.norm1"), nn.BatchNorm2d)  # after a concat: stays
+    same_outputs(dense, gm, X16)
+
+
+def test_fold_bn_leaves_a_conv_with_other_users():
+    m = randomized(resgraph.compile(resgraph.loads(
+        "model m { input x[3, 8, 8]\n c = x -> conv(4, 3)\n b = c -> bn\n out = add(b, c) }"), seed=0))
+    gm, changes = run_pass(m, fold_bn)
+    assert changes == []
+    same_outputs(m, gm, torch.randn(1, 3, 8, 8))
+
+
+def test_drop_dropout(dense):
+    gm, changes = run_pass(dense, drop_dropout)
+    assert changes == ["removed dropout drop"]
+    assert not any(isinstance(m, nn.Dropout) for m in gm.modules())
+    same_outputs(dense, gm, X16)
+
+
+def test_dense_buffer_replaces_every_concat(dense):
+    gm, changes = run_pass(dense, dense_buffer)
+    assert len(changes) == 1 and "4 concats share one 20-channel buffer" in changes[0]
+    assert "torch.cat" not in gm.code
+    same_outputs(dense, gm, X16, tol=1e-6)
+    same_outputs(dense, gm, X16.contiguous(memory_format=torch.channels_last), tol=1e-6)
+
+
+def test_channels_last(resnet):
+    gm, changes = run_pass(resnet, channels_last)
+    assert gm.conv1.weight.is_contiguous(memory_format=torch.channels_last)
+    assert "input x converted to channels_last" in changes
+    same_outputs(resnet, gm, X64)
+
+
+def test_inplace_relu_only_overwrites_fresh_single_use_values(resnet, dense):
+    gm, changes = run_pass(resnet, inplace_relu)
+    assert changes and "torch.relu_" in gm.code
+    same_outputs(resnet, gm, X64)
+    # the relu after each residual add overwrites the sum; the block input it read stays intact
+    x = X64.clone()
+    with torch.no_grad():
+        gm(x)
+    assert torch.equal(x, X64)
+
+
+@pytest.mark.skipif(mkldnn_applies(resgraph.compile("resnet18")) is not None, reason="no oneDNN on this CPU")
+def test_mkldnn_fuses_conv_relu_and_residual_add(resnet):
+    folded, _ = run_pass(resnet, fold_bn)
+    gm, changes = run_pass(folded, mkldnn_conv)
+    kinds = [c.split("oneDNN ")[1] for c in changes]
+    assert kinds.count("conv+add+relu") == 8  # one per basic block
+    assert kinds.count("conv+relu") == 9  # the stem and the first conv of each block
+    assert "operator.add" not in gm.code and "torch.relu" not in gm.code
+    same_outputs(resnet, gm, X64)
+
+
+def test_memory_efficient_gradients_equal_the_plain_module(dense):
+    plain = copy.deepcopy(dense).train()
+    gm, changes = run_pass(plain, memory_efficient)
+    assert len(changes) == 3
+    x = X16.clone()
+    losses = []
+    for m in (plain, gm):
+        m.zero_grad()
+        torch.manual_seed(0)
+        loss = m(x).square().sum()
+        loss.backward()
+        losses.append(loss.item())
+    assert losses[0] == pytest.approx(losses[1], rel=1e-5)
+    for (name, p), q in zip(plain.named_parameters(), gm.parameters()):
+        torch.testing.assert_close(q.grad, p.grad, rtol=1e-4, atol=1e-5, msg=name)
+    for (name, b), c in zip(plain.named_buffers(), gm.buffers()):  # running statistics updated alike
+        torch.testing.assert_close(c, b, msg=name)
