@@ -180,6 +180,8 @@ def _op_call(graph: Graph, n: str) -> ast.Call:
     explicit, fields = attrs.explicit(), list(type(attrs).model_fields)
     lead = [k for k, f in enumerate(fields[:3]) if f in explicit]  # conv(64, 3, 2), maxpool(3, 2, 1)
     cut = lead[-1] + 1 if lead and lead[0] == 0 else 0
+    if cut and "kernel" in fields[:3]:
+        cut = max(cut, fields.index("kernel") + 1)  # conv(64, 3): the kernel, even at its default
     args = [ast.Literal(getattr(attrs, f), UNKNOWN_SPAN) for f in fields[:cut]]
     kwargs = [ast.Keyword(f, ast.Literal(explicit[f], UNKNOWN_SPAN), UNKNOWN_SPAN)
               for f in fields[cut:] if f in explicit]

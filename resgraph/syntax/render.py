@@ -236,6 +236,8 @@ class Renderer:
         first, *rest = chain.elements
         lines = self.element(first, col, indent)
         arrow = col if one_per_line or len(lines) > 1 else col + len(lines[0]) + 1
+        if arrow > indent + 6 * STEP:  # a long head: arrows at a fixed indent instead of under it
+            arrow = indent + 2 * STEP
         alone = one_per_line or len(lines) > 1 or _stage(first)  # the next element starts a line
         head_only = not alone and isinstance(first.item, (ast.Call, ast.TemplateRef)) and first.label is None
         start = indent  # where the current line starts: nested groups indent from there
