@@ -15,7 +15,7 @@ def small_graph():
     b = Builder("small")
     x = b.input(3, 16, 16)
     y = x.conv(8, 3, bias=False, name="conv1").bn(name="bn1").relu()
-    with b.scope("block"):
+    with b.scope("stage"):
         f = y.conv(16, 3, 2, bias=False, name="conv1").bn(name="bn1").leaky_relu(0.1)
         y = f.add(y.subsample(2).pad_channels(16)).relu()
     z = b.concat(y, y.conv(4, 1, name="dense").silu(), name="cat").maxpool(2)

@@ -135,7 +135,7 @@ def test_option_a_shortcut_subsamples_and_pads_channels():
     b = Builder("cifar")
     x = b.input(3, 32, 32)
     y = x.conv(4, 3, bias=False, name="conv1")
-    with b.scope("block"):
+    with b.scope("stage"):
         f = y.conv(8, 3, 2, bias=False, name="conv1").bn(name="bn1")
         s = y.subsample(2).pad_channels(8)
         y = f.add(s).relu()
@@ -145,13 +145,13 @@ def test_option_a_shortcut_subsamples_and_pads_channels():
         def __init__(self):
             super().__init__()
             self.conv1 = nn.Conv2d(3, 4, 3, padding=1, bias=False)
-            self.block = nn.Module()
-            self.block.conv1 = nn.Conv2d(4, 8, 3, 2, 1, bias=False)
-            self.block.bn1 = nn.BatchNorm2d(8)
+            self.stage = nn.Module()
+            self.stage.conv1 = nn.Conv2d(4, 8, 3, 2, 1, bias=False)
+            self.stage.bn1 = nn.BatchNorm2d(8)
 
         def forward(self, x):
             y = self.conv1(x)
-            f = self.block.bn1(self.block.conv1(y))
+            f = self.stage.bn1(self.stage.conv1(y))
             s = F.pad(y[:, :, ::2, ::2], (0, 0, 0, 0, 2, 2))
             return torch.relu(f + s)
 

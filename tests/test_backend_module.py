@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import torch
-from torch import fx
 
 from resgraph.backend.fx import build_module, class_name
 from resgraph.errors import CompileError

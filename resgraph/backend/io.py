@@ -12,7 +12,6 @@ before copying; nothing in the directory is executed or unpickled.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path

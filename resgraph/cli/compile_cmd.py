@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import List, Optional
-
 import typer
 
 from ..errors import UsageError
@@ -74,13 +72,13 @@ def register(app) -> None:
     @app.command("compile")
     def compile_(
         source: str = typer.Argument(..., help="a .rg file, file.rg:model, or a zoo model name"),
-        param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="NAME=VALUE model parameter"),
-        input_shape: Optional[str] = typer.Option(None, "--input-shape", help="C,H,W"),
+        param: list[str] | None = typer.Option(None, "--param", "-p", help="NAME=VALUE model parameter"),
+        input_shape: str | None = typer.Option(None, "--input-shape", help="C,H,W"),
         opt_level: int = typer.Option(0, "-O", "--opt-level", min=0, max=2, help="0 trainable, 1 inference, 2 +torch.compile"),
         explain: bool = typer.Option(False, "--explain", help="list what each -O pass changed"),
-        seed: Optional[int] = typer.Option(None, "--seed", help="make the weight init reproducible"),
-        output: Optional[Path] = typer.Option(None, "-o", "--output", help="write standalone Python (needs only torch)"),
-        save: Optional[Path] = typer.Option(None, "--save", help="save spec + safetensors weights to this directory"),
+        seed: int | None = typer.Option(None, "--seed", help="make the weight init reproducible"),
+        output: Path | None = typer.Option(None, "-o", "--output", help="write standalone Python (needs only torch)"),
+        save: Path | None = typer.Option(None, "--save", help="save spec + safetensors weights to this directory"),
     ) -> None:
         """Compile a spec to a torch.fx module; report it; write standalone code or a saved model."""
         with reported():
