@@ -75,7 +75,7 @@ def parser(prog: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n")[0])
     p.add_argument("models", nargs="+", help="zoo model names, e.g. resnet50 densenet121")
     p.add_argument("--device", default="cpu", help="cpu or cuda")
-    p.add_argument("--batch", type=int, nargs="+", default=[1, 16], help="inference batch sizes")
+    p.add_argument("--batch", type=int, nargs="*", default=[1, 16], help="inference batch sizes (none: skip)")
     p.add_argument("--size", type=int, default=224, help="input height and width")
     p.add_argument("--train-batch", type=int, default=8)
     p.add_argument("--repeats", type=int, default=5, help="timed rounds per measure")
