@@ -1,12 +1,12 @@
 """The shipped zoo: every model loads by name with the exact parameter count of torchvision or the
-paper, and compiles to torchvision's state_dict layout (read from a fixture: no torchvision here)."""
+paper, and compiles to torchvision's state_dict layout (from a fixture: no torchvision needed)."""
 
 from __future__ import annotations
 
 import json
 import re
 import time
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -15,8 +15,12 @@ import torch
 import resgraph
 from resgraph import zoo
 
-FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "torchvision_state_dicts.json").read_text())
-TORCHVISION_LAYOUT = FIXTURE["models"]  # includes densenet264, built with torchvision's DenseNet class
+FIXTURE = json.loads(
+    (Path(__file__).parent / "fixtures" / "torchvision_state_dicts.json").read_text()
+)
+TORCHVISION_LAYOUT = FIXTURE[
+    "models"
+]  # includes densenet264, built with torchvision's DenseNet class
 
 # torchvision's num_params and He et al. / Huang et al.'s networks, counted exactly.
 EXPECTED_PARAMS = {
@@ -47,7 +51,7 @@ EXPECTED_PARAMS = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def graph(name: str) -> resgraph.Graph:
     return resgraph.load(name)
 
@@ -93,7 +97,7 @@ def test_compiled_module_has_the_same_count(name):
 
 @pytest.mark.parametrize("name", sorted(TORCHVISION_LAYOUT))
 def test_state_dict_layout_is_torchvisions(name):
-    """Same keys, shapes and dtypes (num_batches_tracked included): load_state_dict(strict=True) works."""
+    """Same keys, shapes, dtypes (num_batches_tracked too): load_state_dict(strict=True) works."""
     expected = dict(entry.split(" ", 1) for entry in TORCHVISION_LAYOUT[name]["state"])
     ours = layout(meta_module(name))
     assert sorted(set(ours) - set(expected)) == [] and sorted(set(expected) - set(ours)) == []
@@ -106,14 +110,28 @@ def test_macs_match_torchvisions_published_cost(name):
     from resgraph.cli.zoo_cmd import macs
 
     weighted, _ = macs(graph(name))
-    assert round(weighted / 1e9, 3) == pytest.approx(TORCHVISION_LAYOUT[name]["published_gmacs"], abs=1e-3)
+    assert round(weighted / 1e9, 3) == pytest.approx(
+        TORCHVISION_LAYOUT[name]["published_gmacs"], abs=1e-3
+    )
 
 
 def test_parameters_override_defaults():
-    assert resgraph.load("resnet50", layers=[3, 4, 23, 3]).param_count() == EXPECTED_PARAMS["resnet101"]
-    assert resgraph.load("resnet50", groups=32, width_per_group=4).param_count() == EXPECTED_PARAMS["resnext50_32x4d"]
-    assert resgraph.load("densenet121", block_config=[6, 12, 64, 48]).param_count() == EXPECTED_PARAMS["densenet264"]
-    assert resgraph.load("cifar_resnet20", depth=110).param_count() == EXPECTED_PARAMS["cifar_resnet110"]
+    assert (
+        resgraph.load("resnet50", layers=[3, 4, 23, 3]).param_count()
+        == EXPECTED_PARAMS["resnet101"]
+    )
+    assert (
+        resgraph.load("resnet50", groups=32, width_per_group=4).param_count()
+        == EXPECTED_PARAMS["resnext50_32x4d"]
+    )
+    assert (
+        resgraph.load("densenet121", block_config=[6, 12, 64, 48]).param_count()
+        == EXPECTED_PARAMS["densenet264"]
+    )
+    assert (
+        resgraph.load("cifar_resnet20", depth=110).param_count()
+        == EXPECTED_PARAMS["cifar_resnet110"]
+    )
     g = resgraph.load("resnet50", num_classes=10, in_channels=1)
     assert g.type_of(g.output).channels == 10 and g.type_of(g.inputs[0]).channels == 1
 
@@ -157,7 +175,9 @@ def _reference_cifar_resnet(sd: dict, x: torch.Tensor, n: int) -> torch.Tensor:
     import torch.nn.functional as F
 
     def bn(h, p):
-        return F.batch_norm(h, sd[f"{p}.running_mean"], sd[f"{p}.running_var"], sd[f"{p}.weight"], sd[f"{p}.bias"])
+        return F.batch_norm(
+            h, sd[f"{p}.running_mean"], sd[f"{p}.running_var"], sd[f"{p}.weight"], sd[f"{p}.bias"]
+        )
 
     def conv(h, p, stride=1):
         return F.conv2d(h, sd[f"{p}.weight"], stride=stride, padding=1)
@@ -166,7 +186,10 @@ def _reference_cifar_resnet(sd: dict, x: torch.Tensor, n: int) -> torch.Tensor:
     for stage, planes in enumerate((16, 32, 64), start=1):
         for j in range(n):
             p, stride = f"layer{stage}.{j}", 2 if stage > 1 and j == 0 else 1
-            f = bn(conv(F.relu(bn(conv(h, f"{p}.conv1", stride), f"{p}.bn1")), f"{p}.conv2"), f"{p}.bn2")
+            f = bn(
+                conv(F.relu(bn(conv(h, f"{p}.conv1", stride), f"{p}.bn1")), f"{p}.conv2"),
+                f"{p}.bn2",
+            )
             pad = (planes - h.shape[1]) // 2
             s = h if pad == 0 else F.pad(h[:, :, ::2, ::2], (0, 0, 0, 0, pad, pad))
             h = F.relu(f + s)
@@ -203,7 +226,10 @@ def test_zoo_command_lists_every_model():
     assert result.exit_code == 0, result.output
     assert "25,557,032" in result.output and "4.089" in result.output
     assert "densenet_bc_190_k40" in result.output and "densenet121" not in result.output
-    assert "Wide ResNet-50-2 (Zagoruyko & Komodakis 2016; torchvision.models.wide_resnet50_2)" in result.output
+    assert (
+        "Wide ResNet-50-2 (Zagoruyko & Komodakis 2016; torchvision.models.wide_resnet50_2)"
+        in result.output
+    )
     bad = CliRunner().invoke(app, ["zoo", "resnet51"])
     assert bad.exit_code == 2
 
@@ -211,7 +237,7 @@ def test_zoo_command_lists_every_model():
 def test_docs_show_the_shipped_specs_verbatim():
     """docs/zoo.md's worked examples are the real files, so they cannot go stale."""
     doc = (Path(__file__).parents[1] / "docs" / "zoo.md").read_text()
-    blocks = re.findall(r"```rg\n(.*?)```", doc, re.S)
+    blocks = re.findall(r"```rg\n(.*?)```", doc, re.DOTALL)
     shipped = "\n".join(p.read_text() for p in zoo.spec_files())
     assert len(blocks) == 4 and all(b in shipped for b in blocks)
     for name, count in EXPECTED_PARAMS.items():

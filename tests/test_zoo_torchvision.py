@@ -11,15 +11,24 @@ import torch
 from torch import nn
 
 torchvision = pytest.importorskip("torchvision")
-from torchvision.models.densenet import DenseNet  # noqa: E402
+from torchvision.models.densenet import DenseNet
 
-import resgraph  # noqa: E402
+import resgraph
 
 pytestmark = pytest.mark.torchvision
 
 TORCHVISION = [
-    "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "wide_resnet50_2",
-    "resnext50_32x4d", "densenet121", "densenet161", "densenet169", "densenet201",
+    "resnet18",
+    "resnet34",
+    "resnet50",
+    "resnet101",
+    "resnet152",
+    "wide_resnet50_2",
+    "resnext50_32x4d",
+    "densenet121",
+    "densenet161",
+    "densenet169",
+    "densenet201",
 ]
 
 
@@ -28,7 +37,9 @@ def reference(name: str) -> nn.Module:
     if name == "densenet264":
         return DenseNet(growth_rate=32, block_config=(6, 12, 64, 48), num_init_features=64)
     if name == "densenet_bc_100_k12":  # the paper's CIFAR stem: one 3x3 conv of 2k channels
-        ref = DenseNet(growth_rate=12, block_config=(16, 16, 16), num_init_features=24, num_classes=10)
+        ref = DenseNet(
+            growth_rate=12, block_config=(16, 16, 16), num_init_features=24, num_classes=10
+        )
         ref.features.conv0 = nn.Conv2d(3, 24, 3, padding=1, bias=False)
         ref.features.norm0 = ref.features.relu0 = ref.features.pool0 = nn.Identity()
         return ref

@@ -1,8 +1,8 @@
-"""`resgraph zoo`: the shipped specs with family, parameters, cost and the reference each follows."""
+"""`resgraph zoo`: the shipped specs with family, parameters, cost and reference."""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Annotated
 
 import typer
 
@@ -32,7 +32,9 @@ def _giga(n: int | None) -> str:
 
 
 def zoo(
-    names: Optional[list[str]] = typer.Argument(None, help="Models or families to list (default: all)."),
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Models or families to list (default: all).")
+    ] = None,
 ) -> None:
     """List the shipped specs: family, parameters, GMACs at the default input size, reference."""
     from rich.console import Console
@@ -48,20 +50,36 @@ def zoo(
     with reported():
         unknown = [n for n in names or [] if n not in known]
         if unknown:
-            raise UsageError(f"no shipped model or family called {', '.join(unknown)}",
-                             hint=f"families: {', '.join(sorted(known - set(everything)))}")
+            raise UsageError(
+                f"no shipped model or family called {', '.join(unknown)}",
+                hint=f"families: {', '.join(sorted(known - set(everything)))}",
+            )
         table = Table(title="resgraph zoo", title_justify="left")
-        for col, justify in [("model", "left"), ("family", "left"), ("input", "left"),
-                             ("params", "right"), ("GMACs conv+fc", "right"),
-                             ("GMACs all", "right"), ("reference", "left")]:
+        for col, justify in [
+            ("model", "left"),
+            ("family", "left"),
+            ("input", "left"),
+            ("params", "right"),
+            ("GMACs conv+fc", "right"),
+            ("GMACs all", "right"),
+            ("reference", "left"),
+        ]:
             table.add_column(col, justify=justify)
-        for name in sorted(chosen, key=lambda m: (index.FAMILIES.index(index.family(m)), _natural(m))):
+        for name in sorted(
+            chosen, key=lambda m: (index.FAMILIES.index(index.family(m)), _natural(m))
+        ):
             graph = load(name)
             weighted, total = macs(graph)
             shape = graph.type_of(graph.inputs[0])
-            table.add_row(name, index.family(name), "x".join(map(str, shape.dims())),
-                          f"{graph.param_count():,}", _giga(weighted), _giga(total),
-                          reference(graph.doc))
+            table.add_row(
+                name,
+                index.family(name),
+                "x".join(map(str, shape.dims())),
+                f"{graph.param_count():,}",
+                _giga(weighted),
+                _giga(total),
+                reference(graph.doc),
+            )
     Console().print(table)
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 ZOO_DIR = Path(__file__).resolve().parent
 FAMILIES = ("resnet", "densenet", "cifar_resnet", "cifar_plain", "cifar_densenet")  # listing order
-_MODEL = re.compile(r"^\s*model\s+([A-Za-z_][A-Za-z0-9_]*)\s*[(=]", re.M)  # model a(...) or model b = a(...)
+# `model a(...) {` or a derived `model b = a(...)`
+_MODEL = re.compile(r"^\s*model\s+([A-Za-z_][A-Za-z0-9_]*)\s*[(=]", re.MULTILINE)
 
 
 def spec_files() -> list[Path]:
@@ -21,7 +22,7 @@ def module_path(name: str) -> Path | None:
     return path if path.is_file() else None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _index() -> dict[str, Path]:
     index: dict[str, Path] = {}
     for path in spec_files():
