@@ -1,4 +1,5 @@
-"""Front-end timings: parse + elaborate + check, for the largest zoo spec and a 1000-layer dense block.
+"""Front-end timings: parse + elaborate + check, for the largest zoo spec and a 1000-layer dense block;
+then the way back: Graph.to_rg() (with its verifying reload) and `resgraph fmt` of the zoo.
 
     python benchmarks/frontend.py
 
@@ -10,7 +11,10 @@ from __future__ import annotations
 import time
 
 import resgraph
+from resgraph import zoo
+from resgraph.syntax.fmt import format_text
 from resgraph.syntax.parser import parse
+from resgraph.syntax.printer import _flat
 
 DENSE = """
 block dense_layer(k: int) {
@@ -48,6 +52,12 @@ def main() -> None:
     for n in (250, 500, 1000):
         g = timed(f"dense block of {n} layers", lambda: resgraph.loads(DENSE, n=n))
         print(f"    {len(g)} nodes, {g.nx.number_of_edges()} edges")
+    for name in ("resnet152", "densenet264"):
+        g = resgraph.load(name)
+        timed(f"{name}.to_rg() (blocks kept, verified)", g.to_rg)
+        text = timed(f"{name} flat text", lambda: _flat(g))
+        timed(f"    ... loaded back ({len(text.splitlines())} lines)", lambda: resgraph.loads(text))
+    timed("fmt of every zoo spec", lambda: [format_text(p.read_text(), str(p)) for p in zoo.spec_files()])
 
 
 if __name__ == "__main__":

@@ -86,3 +86,40 @@ def test_deep_nesting_is_a_limit_error():
                  "model m { input x[3]\n let a = " + " + ".join(["1"] * 3000) + "\n out = x }",
                  "model m { input x[3]\n let a = " + "- " * 3000 + "1\n out = x }"]:
         load_quietly(text, "deep.rg")
+
+
+def test_fmt_of_mutated_specs_is_idempotent_and_keeps_the_outcome():
+    """Whatever parses formats to a fixed point that loads to the same graph (or the same error)."""
+    from resgraph.syntax.fmt import format_text
+    from resgraph.syntax.printer import structural_diff
+
+    rng = random.Random(99)
+    for spec in shipped_specs():
+        for i, mutant in enumerate(mutations(spec.read_text(), rng, 6)):
+            try:
+                once = format_text(mutant, f"m{i}.rg")
+            except ResgraphError:
+                continue
+            assert format_text(once, f"m{i}.rg") == once
+            outcomes = []
+            for text in (mutant, once):
+                try:
+                    outcomes.append(resgraph.loads(text, path=str(spec)))
+                except ResgraphError as exc:
+                    outcomes.append(type(exc).__name__)
+            if isinstance(outcomes[0], str) or isinstance(outcomes[1], str):
+                assert isinstance(outcomes[0], str) == isinstance(outcomes[1], str), (spec.name, mutant)
+            else:
+                assert structural_diff(*outcomes) == []
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(RG_TOKENS, max_size=40))
+def test_fmt_of_token_soup_is_clean_and_idempotent(tokens):
+    from resgraph.syntax.fmt import format_text
+
+    try:
+        once = format_text(" ".join(tokens))
+    except ResgraphError:
+        return
+    assert format_text(once) == once

@@ -338,8 +338,7 @@ class Renderer:
         elif isinstance(st, ast.If):
             for k, (cond, body) in enumerate(st.branches):
                 self.out.append(f"{pad}{'} else ' if k else ''}if {self.expr(cond)} {{")
-                if k == 0:
-                    self.header_comment(st.span.line)
+                self.header_comment(st.span.line if k == 0 else cond.span.line)
                 self.body(body, depth + STEP, None)
             if st.orelse is not None:
                 self.out.append(pad + "} else {")
