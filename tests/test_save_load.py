@@ -59,7 +59,8 @@ def test_round_trip_is_exact_with_parameters_imports_and_buffers(spec, tmp_path)
     assert module.stem.bn.num_batches_tracked.item() == 2
     out = resgraph.save_model(module, tmp_path / "saved")
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
-        "manifest.json", "spec/lib/blocks.rg", "spec/net.rg", "weights.safetensors"]
+        "manifest.json", "model.rg", "weights.safetensors"]
+    assert "block unit(" in (out / "model.rg").read_text()  # self-contained: the imported block is in it
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["params"] == {"width": 6, "pair": [1, 2]} and manifest["input_shape"] == [3, 8, 8]
     shutil.rmtree(tmp_path / "src")  # the saved copy must be self-contained
@@ -88,8 +89,21 @@ def test_zoo_model_and_input_shape_override_round_trip(tmp_path):
 def test_text_spec_round_trips(tmp_path):
     module = resgraph.compile(resgraph.loads((EXAMPLES / "tiny_resnet.rg").read_text(), num_classes=4))
     out = resgraph.save_model(module, tmp_path / "saved")
-    assert (out / "spec" / "tiny_resnet.rg").is_file()
+    assert "num_classes: int = 4" in (out / "model.rg").read_text()  # the value used, as the default
     assert_same_state(resgraph.load_model(out), module)
+
+
+def test_builder_graph_round_trips_through_its_printed_spec(tmp_path):
+    b = Builder("py")
+    x = b.input(3, 8, 8)
+    with b.scope("body"):
+        y = x.conv(4, 3, name="conv").bn(name="bn").relu()
+    module = trained(resgraph.compile(b.build(b.concat(x, y).conv(2, 1, name="head")), seed=0))
+    out = resgraph.save_model(module, tmp_path / "saved")
+    loaded = resgraph.load_model(out)
+    assert_same_state(loaded, module)
+    t = torch.randn(2, 3, 8, 8)
+    torch.testing.assert_close(loaded.eval()(t), module.eval()(t), rtol=0, atol=0)
 
 
 def test_bfloat16_model_comes_back_in_bfloat16(spec, tmp_path):
@@ -101,9 +115,10 @@ def test_bfloat16_model_comes_back_in_bfloat16(spec, tmp_path):
 
 def test_changed_spec_lists_missing_unexpected_and_mismatched(spec, tmp_path):
     out = resgraph.save_model(resgraph.compile(spec, seed=0), tmp_path / "saved")
-    text = (out / "spec" / "net.rg").read_text()
-    (out / "spec" / "net.rg").write_text(text.replace("head: linear(3)", "head: linear(5)")
-                                         .replace("stem: unit", "trunk: unit"))
+    text = (out / "model.rg").read_text()
+    assert "head: linear(3)" in text and "stem: unit" in text
+    (out / "model.rg").write_text(text.replace("head: linear(3)", "head: linear(5)")
+                                  .replace("stem: unit", "trunk: unit"))
     with pytest.raises(WeightsError) as exc:
         resgraph.load_model(out)
     message = str(exc.value)
@@ -134,7 +149,7 @@ def test_damaged_manifest_and_missing_directory(spec, tmp_path):
     with pytest.raises(WeightsError, match="is damaged"):
         resgraph.load_model(out)
     (out / "manifest.json").write_text(json.dumps({
-        "format": "resgraph-model", "version": 99, "model": "net", "spec": "spec/net.rg",
+        "format": "resgraph-model", "version": 99, "model": "net", "spec": "model.rg",
         "params": {}, "input_shape": [3, 8, 8]}))
     with pytest.raises(WeightsError, match="version 99"):
         resgraph.load_model(out)
@@ -144,9 +159,6 @@ def test_save_refuses_what_it_cannot_round_trip(spec, tmp_path):
     module = resgraph.compile(spec, seed=0)
     with pytest.raises(UsageError, match="optimized"):
         resgraph.save_model(resgraph.optimize(module.eval(), opt_level=1), tmp_path / "a")
-    b = Builder("py")
-    with pytest.raises(UsageError, match="not built from .rg text"):
-        resgraph.save_model(resgraph.compile(b.build(b.input(3, 4, 4).conv(2, 1))), tmp_path / "b")
     with pytest.raises(UsageError, match="save_model expects a module compiled by resgraph"):
         resgraph.save_model(torch.nn.Linear(2, 2), tmp_path / "c")
     (tmp_path / "d").mkdir()
@@ -160,5 +172,5 @@ def test_saving_again_replaces_the_old_spec(spec, tmp_path):
     resgraph.save_model(resgraph.compile(spec, seed=0), out)
     module = resgraph.compile(EXAMPLES / "tiny_resnet.rg", seed=0)
     resgraph.save_model(module, out)
-    assert sorted(p.name for p in (out / "spec").rglob("*.rg")) == ["tiny_resnet.rg"]
+    assert "model tiny_resnet(" in (out / "model.rg").read_text()
     assert_same_state(resgraph.load_model(out), module)

@@ -3,7 +3,8 @@
 A saved model is a directory::
 
     manifest.json         model name, parameter values, input shape, where the spec is
-    spec/...              the .rg files the model was built from, in their relative layout
+    model.rg              the spec as one self-contained text (Graph.to_rg: the blocks it uses,
+                          the model with its parameter values as defaults)
     weights.safetensors   every parameter and buffer (BN running stats included), by state_dict key
 
 Loading parses the spec, rebuilds the module and checks every tensor's name and shape against it
@@ -12,8 +13,6 @@ before copying; nothing in the directory is executed or unpickled.
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,7 @@ FORMAT = "resgraph-model"
 VERSION = 1
 MANIFEST = "manifest.json"
 WEIGHTS = "weights.safetensors"
-SPEC_DIR = "spec"
+SPEC = "model.rg"
 
 
 class Manifest(BaseModel):
@@ -55,16 +54,13 @@ def save(module: fx.GraphModule, directory: str | Path) -> Path:
             f"{directory} exists and is not a saved resgraph model; refusing to write into it",
             hint="pick a new or empty directory",
         )
-    spec_dir = directory / SPEC_DIR
-    if spec_dir.exists():
-        shutil.rmtree(spec_dir)  # a previous save of another spec: its files must not linger
-    spec_dir.mkdir(parents=True)
-    main = _write_sources(graph, spec_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / SPEC).write_text(graph.to_rg())
     manifest = Manifest(
         format=FORMAT,
         version=VERSION,
         model=graph.name,
-        spec=f"{SPEC_DIR}/{main}",
+        spec=SPEC,
         params={k: _encode(v) for k, v in graph.params.items()},
         input_shape=list(graph.attrs(graph.inputs[0]).shape),
     )
@@ -111,29 +107,7 @@ def _graph_of(module: Any):
             f"this module is optimized (opt level {meta['opt_level']}); its weights no longer match the spec",
             hint="save the opt level 0 module and call resgraph.optimize after loading",
         )
-    graph = meta["graph"]
-    if not graph.sources:  # builder-made graphs have a Python source, not .rg files
-        raise UsageError(
-            f"model '{graph.name}' was not built from .rg text, so there is no spec to save",
-            hint="write the model as a .rg file and compile that",
-        )
-    return graph
-
-
-def _write_sources(graph, spec_dir: Path) -> str:
-    """Copy the texts the graph was built from, keeping their relative layout; the main file's path."""
-    sources = graph.sources
-    files = [s for s in sources if os.path.isfile(s.path)]
-    root = Path(os.path.commonpath([str(Path(s.path).resolve().parent) for s in files])) if files else None
-    main = f"{graph.name}.rg"
-    for source in sources:
-        rel = Path(source.path).resolve().relative_to(root).as_posix() if source in files else f"{graph.name}.rg"
-        target = spec_dir / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(source.text)
-        if source is graph.source:
-            main = rel
-    return main
+    return meta["graph"]
 
 
 def _read_manifest(directory: Path) -> Manifest:
