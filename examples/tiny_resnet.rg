@@ -6,7 +6,7 @@ block basic(c: int, stride: int = 1) {
     s = if stride != 1 or in.channels != c {
             in -> downsample: [conv(c, 1, stride, bias=false) -> bn]
         } else { in }
-    out = add(f, s) -> relu            # the residual (skip) edge
+    out = add(f, s) -> relu  # the residual (skip) edge
 }
 
 model tiny_resnet(num_classes: int = 10) {

@@ -117,3 +117,12 @@ def test_check_lists_files_that_would_change_and_writes_nothing(tmp_path):
     result = runner.invoke(app, ["fmt", str(messy), str(tidy)])
     assert result.exit_code == 0 and messy.read_text() == tidy.read_text()
     assert runner.invoke(app, ["fmt", "--check", str(messy), str(tidy)]).exit_code == 0
+
+
+def test_every_shipped_spec_and_example_is_in_canonical_layout():
+    root = Path(__file__).resolve().parents[1]
+    files = sorted([*(root / "resgraph" / "zoo").glob("*.rg"), *(root / "examples").glob("*.rg")])
+    assert files
+    for path in files:
+        text = path.read_text()
+        assert format_text(text, str(path)) == text, f"run `resgraph fmt {path.relative_to(root)}`"
