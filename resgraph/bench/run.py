@@ -35,10 +35,11 @@ def machine(device: str) -> dict:
     return info
 
 
-def bench_model(name: str, a: argparse.Namespace) -> dict:
+def bench_model(name: str, a: argparse.Namespace, result: dict, checkpoint) -> None:
+    """Fill `result` section by section, calling checkpoint() after each (a long run keeps its figures)."""
     torch.manual_seed(0)
     weights = reference(name).state_dict()
-    result: dict = {"inference": {}, "training": {}}
+    result.update(inference={}, training={})
     for batch in a.batch:
         progress(f"{name}: inference, batch {batch}, {a.size}x{a.size}")
         steps = variants.inference(name, a.device, batch, a.size, compile=a.compile, amp=a.amp, weights=weights)
@@ -46,6 +47,7 @@ def bench_model(name: str, a: argparse.Namespace) -> dict:
             steps, baseline=variants.EAGER, repeats=a.repeats, warmup=a.warmup, device=a.device,
             progress=lambda m: progress(f"{name} b{batch}: {m}"))
         del steps
+        checkpoint()
     if a.train:
         progress(f"{name}: training step, batch {a.train_batch}")
         steps = {v: variants.train_step(variants.training_module(name, v, a.device, weights), a.train_batch,
@@ -55,12 +57,15 @@ def bench_model(name: str, a: argparse.Namespace) -> dict:
             steps, baseline=variants.EAGER, repeats=a.repeats, warmup=1, device=a.device,
             progress=lambda m: progress(f"{name} train: {m}"))
         del steps
+        checkpoint()
+    if a.memory:
         peaks = {}
         for v in variants.training_names(name):
             progress(f"{name}: peak memory of a training step, {v} (fresh process)")
             peaks[v] = memory.in_fresh_process(name, v, a.train_batch, a.size, a.device)
         base = peaks[variants.EAGER]["peak_mb"]
         result["training"]["peak memory"] = {v: {**p, "ratio": p["peak_mb"] / base} for v, p in peaks.items()}
+        checkpoint()
     if a.construct:
         built = {}
         for what in construct.WHAT:
@@ -68,7 +73,7 @@ def bench_model(name: str, a: argparse.Namespace) -> dict:
             built[what] = construct.in_fresh_process(what, name)
         base = built[construct.WHAT[0]]
         result["construction"] = {w: {**t, "ratio": t["cold_s"] / base["cold_s"]} for w, t in built.items()}
-    return result
+        checkpoint()
 
 
 def parser(prog: str) -> argparse.ArgumentParser:
@@ -81,7 +86,8 @@ def parser(prog: str) -> argparse.ArgumentParser:
     p.add_argument("--repeats", type=int, default=5, help="timed rounds per measure")
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--no-compile", dest="compile", action="store_false", help="skip the torch.compile rows")
-    p.add_argument("--no-train", dest="train", action="store_false", help="skip training time and memory")
+    p.add_argument("--no-train", dest="train", action="store_false", help="skip the training step time")
+    p.add_argument("--no-memory", dest="memory", action="store_false", help="skip training peak memory")
     p.add_argument("--no-construct", dest="construct", action="store_false", help="skip construction time")
     p.add_argument("--amp", action=argparse.BooleanOptionalAction, default=None,
                    help="add bfloat16 autocast rows (default: on for cuda)")
@@ -95,11 +101,16 @@ def run(a: argparse.Namespace, command: str) -> dict:
         a.amp = a.device.startswith("cuda")
     if a.device.startswith("cuda") and not torch.cuda.is_available():
         raise SystemExit("--device cuda: this torch has no CUDA device")
-    results = {"command": command, "machine": machine(a.device),
-               "models": {name: bench_model(name, a) for name in a.models}}
-    print(table(results))
+    results = {"command": command, "machine": machine(a.device), "models": {}}
     a.json.parent.mkdir(parents=True, exist_ok=True)
-    a.json.write_text(json.dumps(results, indent=1))
+
+    def checkpoint():
+        a.json.write_text(json.dumps(results, indent=1))
+
+    for name in a.models:
+        results["models"][name] = {}
+        bench_model(name, a, results["models"][name], checkpoint)
+    print(table(results))
     progress(f"wrote {a.json}")
     if a.markdown:
         a.markdown.write_text(markdown(results))

@@ -16,7 +16,8 @@ def bench(
     repeats: int = typer.Option(5, help="timed rounds per measure"),
     warmup: int = typer.Option(2),
     compile: bool = typer.Option(True, help="include the torch.compile rows"),
-    train: bool = typer.Option(True, help="measure training time and peak memory"),
+    train: bool = typer.Option(True, help="measure the training step time"),
+    memory: bool = typer.Option(True, help="measure training peak memory (fresh processes)"),
     construct: bool = typer.Option(True, help="measure construction time"),
     amp: Optional[bool] = typer.Option(None, help="add bfloat16 autocast rows (default: on for cuda)"),
     json: str = typer.Option("bench.json", help="where to write the results as JSON"),
@@ -30,6 +31,7 @@ def bench(
             "--json", json]
     argv += [] if compile else ["--no-compile"]
     argv += [] if train else ["--no-train"]
+    argv += [] if memory else ["--no-memory"]
     argv += [] if construct else ["--no-construct"]
     argv += [] if amp is None else ["--amp" if amp else "--no-amp"]
     argv += ["--markdown", markdown] if markdown else []
