@@ -40,14 +40,19 @@ def test_opt_level_1_on_cuda_equals_level_0(name):
 
 
 def test_memory_efficient_densenet_gradients_on_cuda():
-    base = resgraph.compile("densenet_bc_100_k12", seed=0).cuda().train()
+    # In float32, cuDNN's BatchNorm backward sums in another order than the recomputing path, and
+    # BN bias gradients (sums that nearly cancel) then differ by up to ~1% relative. In float64 the
+    # two agree to ~1e-14 on an H100: the pass is exact, so compare there.
+    base = resgraph.compile("densenet_bc_100_k12", seed=0).cuda().double().train()
     lean = resgraph.optimize(base, opt_level=0, memory_efficient=True).train()
-    x = torch.randn(8, 3, 32, 32, device="cuda")
+    x = torch.randn(8, 3, 32, 32, device="cuda", dtype=torch.float64)
     base(x).sum().backward()
     lean(x).sum().backward()
     grads = dict(base.named_parameters())
     for name, p in lean.named_parameters():
-        torch.testing.assert_close(p.grad, grads[name].grad, rtol=1e-3, atol=1e-4)
+        expected = grads[name].grad
+        error = (p.grad - expected).norm() / expected.norm().clamp_min(1e-30)
+        assert error < 1e-10, f"{name}: relative gradient error {error:.2e}"
 
 
 def test_bf16_autocast_training_step():
