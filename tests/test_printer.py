@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import pytest
-import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -69,7 +68,7 @@ def test_builder_graph_prints_flat_with_paths_and_chains():
     text, back = round_trip(tiny_resnet())
     assert "layer2.downsample.0: conv(32, 1, 2, bias=false)" in text
     assert "add(layer1.add" not in text
-    lines = [l for l in text.splitlines() if " = " in l]
+    lines = [line for line in text.splitlines() if " = " in line]
     assert len(lines) < len(tiny_resnet()) / 2  # chains, not one line per layer
     assert back.name == "tiny"
 

@@ -11,9 +11,9 @@ import torch
 from torch import nn
 
 torchvision = pytest.importorskip("torchvision")
-from torchvision.models.densenet import DenseNet
+from torchvision.models.densenet import DenseNet  # noqa: E402  (after importorskip)
 
-import resgraph
+import resgraph  # noqa: E402
 
 pytestmark = pytest.mark.torchvision
 

@@ -17,29 +17,27 @@ def check_sources(sources: list[str], params: dict, input_shape) -> int:
     from ..syntax.loader import load_graph, model_names
 
     status = 0
-    for source in sources:
+
+    def attempt(fn, *args, **kwargs):
+        """Run one step; on a ResgraphError print it and raise the exit status (2 for usage)."""
+        nonlocal status
         try:
-            path, models = model_names(source)
-        except UsageError as exc:
-            print_diagnostics(exc.diagnostics)
-            status = max(status, 2)
-            continue
+            return fn(*args, **kwargs)
         except ResgraphError as exc:
             print_diagnostics(exc.diagnostics)
-            status = max(status, 1)
+            status = max(status, 2 if isinstance(exc, UsageError) else 1)
+            return None
+
+    for source in sources:
+        found = attempt(model_names, source)
+        if found is None:
             continue
+        path, models = found
         if not models:  # a library of blocks: parsing and resolving its imports is the check
             typer.echo(f"{path}: ok, no models")
         for model in models:
-            try:
-                graph = load_graph(path, model=model, input_shape=input_shape, params=params)
-            except UsageError as exc:
-                print_diagnostics(exc.diagnostics)
-                status = max(status, 2)
-                continue
-            except ResgraphError as exc:
-                print_diagnostics(exc.diagnostics)
-                status = max(status, 1)
+            graph = attempt(load_graph, path, model=model, input_shape=input_shape, params=params)
+            if graph is None:
                 continue
             print_diagnostics(graph.warnings)
             out = graph.type_of(graph.output) if graph.output else None

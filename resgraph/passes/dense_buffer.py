@@ -65,11 +65,11 @@ def _rewrite(gm: fx.GraphModule, family: list[fx.Node]) -> str | None:
     with graph.inserting_after(operands[0]):
         buf = graph.call_function(block_buffer, (operands[0], offsets[-1]))
     written = {}
-    after = buf
+    last = buf  # each write returns the buffer, so the writes form one chain in graph order
     for op, start in zip(operands, offsets):
-        with graph.inserting_after(after if op is operands[0] else op):
-            written[op] = graph.call_function(write_slice, (buf if op is operands[0] else last, op, start))
-        last = after = written[op]
+        with graph.inserting_after(buf if op is operands[0] else op):
+            written[op] = graph.call_function(write_slice, (last, op, start))
+        last = written[op]
     for cat in family:
         k = len(cat.args[0])
         with graph.inserting_before(cat):

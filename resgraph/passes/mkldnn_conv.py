@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import fx, nn
 
-from .fx_match import drop_module, finish, is_add, is_relu, module_of, single_user
+from .fx_match import finish, is_add, is_relu, module_of, single_user
 
 
 class FusedConv2d(nn.Module):

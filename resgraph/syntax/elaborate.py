@@ -668,7 +668,8 @@ def resolve_model(model: ast.ModelDef, unit: Unit) -> tuple[ast.ModelDef, Unit, 
     return model, unit, defaults
 
 
-def bind_model_params(model: ast.ModelDef, given: dict[str, Any], defaults: dict[str, tuple[Any, Span]] = {},
+def bind_model_params(model: ast.ModelDef, given: dict[str, Any],
+                      defaults: dict[str, tuple[Any, Span]] | None = None,
                       derived: ast.ModelDef | None = None) -> dict[str, Any]:
     """Model parameter values: defaults (a derived model's first) overridden by the caller's, type-checked."""
     names = [p.name for p in model.params]
@@ -684,7 +685,7 @@ def bind_model_params(model: ast.ModelDef, given: dict[str, Any], defaults: dict
         check_type_name(p.type, p.span)
         if p.name in given:
             values[p.name] = coerce(given[p.name], p.type, f"model parameter '{p.name}'", p.span)
-        elif p.name in defaults:
+        elif defaults and p.name in defaults:
             value, span = defaults[p.name]
             values[p.name] = coerce(value, p.type, f"parameter '{p.name}'", span)
         elif p.default is not None:

@@ -394,7 +394,7 @@ def _take_doc(items: list, where: str) -> tuple[ast.Doc | None, list]:
 def _define(table: dict, other: dict, item, kind: str) -> None:
     if item.name in table or item.name in other:
         raise SyntaxError_(f"'{item.name}' is defined twice in this file", item.span,
-                           hint=f"rename one of the definitions")
+                           hint="rename one of the definitions")
     table[item.name] = item
 
 
