@@ -10,10 +10,10 @@ groups and conditionals over several lines). Literals and docstrings keep the te
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from ..errors import GraphError, Source, Span
+from ..errors import Source, Span
 from . import ast
+from .values import value_text
 
 WIDTH = 100
 STEP = 4
@@ -31,30 +31,6 @@ def quote(text: str) -> str:
         return '"""' + text + '"""'
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
     return '"' + escaped + '"'
-
-
-def value_text(v: Any) -> str:
-    """A compile-time value (a parameter, an attribute) as .rg text."""
-    if v is True or v is False:
-        return "true" if v else "false"
-    if v is None:
-        return "none"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        text = repr(v)
-        if not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?", text):
-            raise GraphError(f"the value {text} cannot be written in .rg", hint="use a finite number")
-        return text
-    if isinstance(v, str):
-        escaped = v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
-        return '"' + escaped + '"'
-    if isinstance(v, list):
-        return "[" + ", ".join(value_text(x) for x in v) + "]"
-    if isinstance(v, tuple):
-        return "(" + ", ".join(value_text(x) for x in v) + ("," if len(v) == 1 else "") + ")"
-    raise GraphError(f"a {type(v).__name__} value cannot be written in .rg",
-                     hint="parameters and attributes are numbers, booleans, strings, none or lists")
 
 
 class _Text:

@@ -8,9 +8,10 @@ allocate a huge integer or list.
 from __future__ import annotations
 
 import operator
+import re
 from typing import Any, Callable
 
-from ..errors import LimitError, NameError_, Span, TypeError_, did_you_mean
+from ..errors import GraphError, LimitError, NameError_, Span, TypeError_, did_you_mean
 from . import ast
 
 MAX_INT = 1 << 63
@@ -26,19 +27,36 @@ def type_name(value: Any) -> str:
             type(None): "none"}.get(type(value), type(value).__name__)
 
 
-def show(value: Any) -> str:
-    """A value the way a spec writes it."""
-    if value is True or value is False:
-        return "true" if value else "false"
-    if value is None:
+def value_text(v: Any) -> str:
+    """A compile-time value (a parameter, an attribute) as .rg text."""
+    if v is True or v is False:
+        return "true" if v else "false"
+    if v is None:
         return "none"
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, list):
-        return "[" + ", ".join(show(v) for v in value) + "]"
-    if isinstance(value, tuple):
-        return "(" + ", ".join(show(v) for v in value) + ("," if len(value) == 1 else "") + ")"
-    return repr(value)
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        text = repr(v)
+        if not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?", text):
+            raise GraphError(f"the value {text} cannot be written in .rg", hint="use a finite number")
+        return text
+    if isinstance(v, str):
+        escaped = v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+        return '"' + escaped + '"'
+    if isinstance(v, list):
+        return "[" + ", ".join(value_text(x) for x in v) + "]"
+    if isinstance(v, tuple):
+        return "(" + ", ".join(value_text(x) for x in v) + ("," if len(v) == 1 else "") + ")"
+    raise GraphError(f"a {type(v).__name__} value cannot be written in .rg",
+                     hint="parameters and attributes are numbers, booleans, strings, none or lists")
+
+
+def show(value: Any) -> str:
+    """A value the way a spec writes it, for messages (anything else as Python writes it)."""
+    try:
+        return value_text(value)
+    except GraphError:
+        return repr(value)
 
 
 def coerce(value: Any, typ: str | None, what: str, span: Span | None) -> Any:
