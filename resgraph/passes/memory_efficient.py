@@ -42,6 +42,17 @@ def _conv_grads(grad, x, conv):
     return gx, gw
 
 
+def _bn_relu_conv_backward(grad, x, bn, mean, invstd, conv):
+    """Gradients through conv(relu(bn(x))), recomputing bn and relu: (grad x, grad γ, grad β, grad W)."""
+    r = relu(_bn_apply(x, bn, mean, invstd))
+    g, gw = _conv_grads(grad, r, conv)
+    g = aten.threshold_backward(g, r, 0)
+    del r
+    g, gg, gb = aten.native_batch_norm_backward(g, x, bn.weight, None, None, mean, invstd, True,
+                                                bn.eps, [True, True, True])
+    return g, gg, gb, gw
+
+
 PARAMS = ("norm1.weight", "norm1.bias", "conv1.weight", "norm2.weight", "norm2.bias", "conv2.weight")
 
 
@@ -71,19 +82,9 @@ class _DenseLayer(torch.autograd.Function):
         norm1, conv1, norm2, conv2 = ctx.mods
         z, m1, s1, m2, s2, *features = ctx.saved_tensors
         with torch.no_grad():
-            r2 = relu(_bn_apply(z, norm2, m2, s2))
-            g, gw2 = _conv_grads(grad, r2, conv2)
-            g = aten.threshold_backward(g, r2, 0)
-            del r2
-            g, gg2, gb2 = aten.native_batch_norm_backward(g, z, norm2.weight, None, None, m2, s2, True,
-                                                          norm2.eps, [True, True, True])
+            g, gg2, gb2, gw2 = _bn_relu_conv_backward(grad, z, norm2, m2, s2, conv2)
             x = torch.cat(features, 1)
-            r1 = relu(_bn_apply(x, norm1, m1, s1))
-            g, gw1 = _conv_grads(g, r1, conv1)
-            g = aten.threshold_backward(g, r1, 0)
-            del r1
-            g, gg1, gb1 = aten.native_batch_norm_backward(g, x, norm1.weight, None, None, m1, s1, True,
-                                                          norm1.eps, [True, True, True])
+            g, gg1, gb1, gw1 = _bn_relu_conv_backward(g, x, norm1, m1, s1, conv1)
             del x
             sizes = [f.shape[1] for f in features]
             grads = [part.clone() for part in torch.split(g, sizes, 1)]  # a view would pin all of g
