@@ -40,15 +40,7 @@ def register(app: typer.Typer) -> None:
             if as_json:
                 typer.echo(json.dumps({
                     "model": graph.name,
-                    "add_edges": stats.add_edges,
-                    "concat_edges": stats.concat_edges,
-                    "mean_fan_in": stats.mean_fan_in,
-                    "weighted_layers": stats.weighted_layers,
-                    "longest": stats.longest,
-                    "shortest": stats.shortest,
-                    "paths": stats.paths,
-                    "mean_length": stats.mean_length,
-                    "mode_length": stats.mode_length,
+                    **stats.figures(),
                     "distribution": {str(k): v for k, v in stats.distribution.items()},
                     "layers": [
                         {"name": n, "depth": d, "to_output": stats.to_output.get(n), **({"grad_norm": norm[n]} if n in norm else {})}

@@ -52,21 +52,12 @@ def measure(graph: Graph, *, batch_size: int = 1, gradients: bool = False, grad_
     stats = path_stats(graph)
     row: dict[str, object] = {
         "input": " ".join(str(graph.type_of(n)) for n in graph.inputs),
-        "add_edges": stats.add_edges,
-        "concat_edges": stats.concat_edges,
-        "mean_fan_in": stats.mean_fan_in,
+        **stats.figures(),
         "params": totals.params,
         "conv_linear_macs": None if totals.weighted_macs is None else totals.weighted_macs * batch_size,
         "other_macs": None if totals.other_macs is None else totals.other_macs * batch_size,
         "inference_peak": inference_peak(graph, batch_size).bytes,
         "training_saved": training_saved(graph, batch_size).bytes,
-        "weighted_layers": stats.weighted_layers,
-        "longest": stats.longest,
-        "shortest": stats.shortest,
-        "paths": stats.paths,
-        "mean_length": stats.mean_length,
-        "mode_length": stats.mode_length,
-        "max_to_output": stats.max_to_output,
     }
     if gradients:
         from .gradients import gradient_norms, spread

@@ -51,6 +51,12 @@ class PathStats:
         """The farthest any weighted layer is from the loss along its shortest route."""
         return max(self.to_output.values(), default=0)
 
+    def figures(self) -> dict[str, int | float]:
+        """The whole-graph numbers by name (what `analyze --json` and `compare` report)."""
+        names = ("add_edges", "concat_edges", "mean_fan_in", "weighted_layers", "longest", "shortest",
+                 "paths", "mean_length", "mode_length", "max_to_output")
+        return {name: getattr(self, name) for name in names}
+
 
 def _count_by_length(graph: Graph, order: list[str]) -> list[int]:
     """Coefficients c[k] = number of input→output paths crossing k weighted layers."""
