@@ -99,9 +99,9 @@ class Graph:
 
     def connect_all(self, srcs: list[str], dst: str) -> None:
         """Connect `srcs` to `dst` as operands 0, 1, ... in one batch (dense concats have thousands)."""
-        if len(set(srcs)) != len(srcs) or any(self.nx.has_edge(u, dst) for u in srcs[:1]):
+        if len(set(srcs)) != len(srcs) or self.nx.in_degree(dst):
             for i, src in enumerate(srcs):
-                self.connect(src, dst, i)  # reports the repeated operand
+                self.connect(src, dst, i)  # one by one, so a repeated operand is reported
             return
         kind = ops.get(self.nx.nodes[dst]["op"]).merge or "seq"
         self.nx.add_edges_from((u, dst, {"kind": kind, "index": i}) for i, u in enumerate(srcs))
