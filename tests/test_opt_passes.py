@@ -13,6 +13,7 @@ from resgraph.passes.channels_last import channels_last
 from resgraph.passes.dense_buffer import dense_buffer
 from resgraph.passes.drop_dropout import drop_dropout
 from resgraph.passes.fold_bn import fold_bn
+from resgraph.passes.fold_bn_relu import fold_bn_relu
 from resgraph.passes.inplace_relu import inplace_relu
 from resgraph.passes.memory_efficient import memory_efficient
 from resgraph.passes.mkldnn_conv import applies as mkldnn_applies, mkldnn_conv
@@ -98,6 +99,35 @@ def test_fold_bn_leaves_a_conv_with_other_users():
     same_outputs(m, gm, torch.randn(1, 3, 8, 8))
 
 
+def test_fold_bn_relu_turns_each_pre_activation_into_a_clamp(dense):
+    gm, changes = run_pass(dense, fold_bn_relu)
+    # norm1 of each dense layer (before conv1); norm2 -> relu -> conv2 pads, norm5 has no conv after it
+    assert changes == [f"block1.denselayer{i}.norm1 + relu: one clamp; scale and shift folded into "
+                       f"block1.denselayer{i}.conv1" for i in (1, 2, 3)]
+    assert isinstance(gm.get_submodule("block1.denselayer1.norm2"), nn.BatchNorm2d)
+    same_outputs(dense, gm, X16, tol=1e-5)
+
+
+def test_fold_bn_relu_handles_negative_and_zero_scales():
+    m = resgraph.compile(resgraph.loads(
+        "model m { input x[6, 5, 5]\n out = x -> bn -> relu -> conv(4, 3, stride=2, padding=0, bias=false) }"), seed=0).eval()
+    bn = next(b for b in m.modules() if isinstance(b, nn.BatchNorm2d))
+    with torch.no_grad():
+        bn.weight.copy_(torch.tensor([1.5, -0.7, 0.0, -2.0, 0.3, 0.0]))
+        bn.bias.copy_(torch.tensor([0.2, 0.4, 0.5, -0.3, -0.1, -0.5]))
+        bn.running_mean.copy_(torch.linspace(-1, 1, 6))
+        bn.running_var.copy_(torch.linspace(0.5, 2, 6))
+    gm, changes = run_pass(m, fold_bn_relu)
+    assert len(changes) == 1
+    same_outputs(m, gm, torch.randn(3, 6, 5, 5, generator=torch.Generator().manual_seed(2)) * 3, tol=1e-5)
+
+
+def test_fold_bn_relu_leaves_a_padded_conv():
+    m = randomized(resgraph.compile(resgraph.loads(
+        "model m { input x[3, 8, 8]\n out = x -> bn -> relu -> conv(4, 3, padding=1) }"), seed=0))
+    assert run_pass(m, fold_bn_relu)[1] == []
+
+
 def test_drop_dropout(dense):
     gm, changes = run_pass(dense, drop_dropout)
     assert changes == ["removed dropout drop"]
@@ -136,10 +166,28 @@ def test_mkldnn_fuses_conv_relu_and_residual_add(resnet):
     folded, _ = run_pass(resnet, fold_bn)
     gm, changes = run_pass(folded, mkldnn_conv)
     kinds = [c.split("oneDNN ")[1] for c in changes]
-    assert kinds.count("conv+add+relu") == 8  # one per basic block
+    # one per basic block; each accumulates into its identity (or downsample) tensor, dead after it
+    assert kinds.count("conv+add+relu in place") == 8
     assert kinds.count("conv+relu") == 9  # the stem and the first conv of each block
     assert "operator.add" not in gm.code and "torch.relu" not in gm.code
     same_outputs(resnet, gm, X64)
+    x = X64.clone()
+    with torch.no_grad():
+        gm(x)
+    assert torch.equal(x, X64)
+
+
+@pytest.mark.skipif(mkldnn_applies(resgraph.compile("resnet18")) is not None, reason="no oneDNN on this CPU")
+def test_mkldnn_residual_add_is_not_in_place_while_its_operand_is_read_later():
+    m = randomized(resgraph.compile(resgraph.loads("""model m {
+        input x[3, 8, 8]
+        a = x -> conv(4, 3, padding=1)
+        b = a -> conv(4, 3, padding=1) -> add(a) -> relu
+        out = concat(b, a)
+    }"""), seed=0))
+    gm, changes = run_pass(m, mkldnn_conv)
+    assert any(c.endswith("oneDNN conv+add+relu") for c in changes)
+    same_outputs(m, gm, torch.randn(2, 3, 8, 8))
 
 
 def test_memory_efficient_gradients_equal_the_plain_module(dense):

@@ -39,6 +39,18 @@ def is_cat(node: fx.Node) -> bool:
     return dim == 1 and isinstance(node.args[0], (list, tuple))
 
 
+FRESH_MODULES = (nn.Conv2d, nn.BatchNorm2d, nn.BatchNorm1d, nn.Linear, nn.MaxPool2d)
+FRESH_FUNCTIONS = {operator.add, torch.add}
+
+
+def fresh(gm: fx.GraphModule, node: fx.Node) -> bool:
+    """Whether the node allocates its output (not a view, not an input, not a shared buffer)."""
+    if node.op == "call_module":
+        m = module_of(gm, node)
+        return isinstance(m, FRESH_MODULES) or getattr(m, "fresh_output", False)
+    return node.op == "call_function" and node.target in FRESH_FUNCTIONS
+
+
 def single_user(node: fx.Node) -> fx.Node | None:
     users = list(node.users)
     return users[0] if len(users) == 1 else None

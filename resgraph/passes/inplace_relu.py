@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-import operator
-
 import torch
-from torch import fx, nn
+from torch import fx
 
-from .fx_match import finish, is_relu, module_of
-
-FRESH_MODULES = (nn.Conv2d, nn.BatchNorm2d, nn.BatchNorm1d, nn.Linear)
-FRESH_FUNCTIONS = {operator.add, torch.add}
-
-
-def _fresh(gm: fx.GraphModule, node: fx.Node) -> bool:
-    """Whether the node allocates its output (not a view, not an input, not a shared buffer)."""
-    if node.op == "call_module":
-        m = module_of(gm, node)
-        return isinstance(m, FRESH_MODULES) or getattr(m, "fresh_output", False)
-    return node.op == "call_function" and node.target in FRESH_FUNCTIONS
+from .fx_match import finish, fresh, is_relu
 
 
 def inplace_relu(gm: fx.GraphModule) -> list[str]:
@@ -27,7 +14,7 @@ def inplace_relu(gm: fx.GraphModule) -> list[str]:
         if not is_relu(gm, node) or not isinstance(node.args[0], fx.Node):
             continue
         src = node.args[0]
-        if len(src.users) != 1 or not _fresh(gm, src):
+        if len(src.users) != 1 or not fresh(gm, src):
             continue
         with gm.graph.inserting_before(node):
             new = gm.graph.call_function(torch.relu_, (src,))

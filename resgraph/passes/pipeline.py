@@ -18,6 +18,7 @@ from .compile_module import compile_module
 from .dense_buffer import dense_buffer
 from .drop_dropout import drop_dropout
 from .fold_bn import fold_bn
+from .fold_bn_relu import fold_bn_relu
 from .inplace_relu import inplace_relu
 from .memory_efficient import memory_efficient as shared_memory_dense
 from .mkldnn_conv import mkldnn_conv
@@ -27,6 +28,7 @@ Pass = Callable[[fx.GraphModule], list[str]]
 INFERENCE: list[tuple[str, Pass]] = [
     ("drop_dropout", drop_dropout),
     ("fold_bn", fold_bn),
+    ("fold_bn_relu", fold_bn_relu),
     ("dense_buffer", dense_buffer),
     ("mkldnn_conv", mkldnn_conv),
     ("channels_last", channels_last),

@@ -1,0 +1,87 @@
+"""Inference pass: a pre-activation `bn -> relu -> conv` becomes one clamp and a conv.
+
+DenseNet normalizes each layer's whole concatenated input (`norm1 -> relu1 -> conv1`), so its BN
+cannot fold into a conv before it. Per channel, with s = gamma / sqrt(var + eps) and t = beta - mean*s,
+
+    relu(s*x + t) = s * clamp(x, min=-t/s) + t    (s > 0; for s < 0 the clamp bounds from above)
+
+and s and t are linear, so they fold into the next convolution's weights and bias when it pads
+nothing (a constant input map then gives a constant output). What is left is one elementwise pass,
+`torch.clamp(x, lo, hi)` with per-channel bounds, instead of BatchNorm's pass plus ReLU's; it also
+runs at full speed on the strided prefix views that `dense_buffer` hands out, where BatchNorm
+takes a slow path.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import fx, nn
+
+from .fx_match import drop_module, finish, is_relu, module_of, single_user
+
+
+class ChannelClamp(nn.Module):
+    """clamp(x, lo, hi) with bounds per channel of an [N, C, H, W] input."""
+
+    fresh_output = True
+
+    def __init__(self, lo: torch.Tensor, hi: torch.Tensor):
+        super().__init__()
+        self.register_buffer("lo", lo.reshape(1, -1, 1, 1))
+        self.register_buffer("hi", hi.reshape(1, -1, 1, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.clamp(x, self.lo, self.hi)
+
+
+@torch.no_grad()
+def split(bn: nn.BatchNorm2d) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(scale, shift, lo, hi) with relu(bn(x)) == scale * clamp(x, lo, hi) + shift per channel."""
+    scale = bn.running_var.add(bn.eps).rsqrt()
+    shift = -bn.running_mean * scale
+    if bn.affine:
+        scale, shift = scale * bn.weight, shift * bn.weight + bn.bias
+    knee = torch.where(scale != 0, -shift / scale, torch.zeros_like(shift))
+    inf = torch.full_like(shift, float("inf"))
+    lo = torch.where(scale > 0, knee, -inf)
+    hi = torch.where(scale < 0, knee, inf)
+    shift = torch.where(scale == 0, shift.clamp_min(0), shift)  # a zero scale leaves relu(beta')
+    return scale, shift, lo, hi
+
+
+@torch.no_grad()
+def scaled(conv: nn.Conv2d, scale: torch.Tensor, shift: torch.Tensor) -> nn.Conv2d:
+    """A conv computing conv(scale * x + shift), scale and shift per input channel."""
+    out = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride, conv.padding,
+                    conv.dilation, conv.groups, bias=True, padding_mode=conv.padding_mode, device="meta")
+    bias = conv.bias if conv.bias is not None else torch.zeros(conv.out_channels, dtype=scale.dtype,
+                                                               device=scale.device)
+    out.weight = nn.Parameter(conv.weight * scale.reshape(1, -1, 1, 1))
+    out.bias = nn.Parameter(bias + torch.einsum("oikl,i->o", conv.weight, shift))
+    return out
+
+
+def _foldable(conv: nn.Module) -> bool:
+    return (type(conv) is nn.Conv2d and conv.groups == 1 and not isinstance(conv.padding, str)
+            and not any(conv.padding))
+
+
+def fold_bn_relu(gm: fx.GraphModule) -> list[str]:
+    changes = []
+    for node in [n for n in gm.graph.nodes if type(module_of(gm, n)) is nn.BatchNorm2d]:
+        bn, relu = module_of(gm, node), single_user(node)
+        if bn.running_mean is None or relu is None or not is_relu(gm, relu) or relu.args[0] is not node:
+            continue
+        conv_node = single_user(relu)
+        if conv_node is None or not _foldable(module_of(gm, conv_node)) or conv_node.args[0] is not relu:
+            continue
+        scale, shift, lo, hi = split(bn)
+        gm.add_submodule(conv_node.target, scaled(module_of(gm, conv_node), scale, shift))
+        gm.add_submodule(node.target, ChannelClamp(lo, hi))
+        relu.replace_all_uses_with(node)
+        gm.graph.erase_node(relu)
+        if relu.op == "call_module":
+            drop_module(gm, relu.target)
+        changes.append(f"{node.target} + relu: one clamp; scale and shift folded into {conv_node.target}")
+    finish(gm)
+    return changes
