@@ -16,6 +16,7 @@ from resgraph.passes.fold_bn import fold_bn
 from resgraph.passes.fold_bn_relu import fold_bn_relu
 from resgraph.passes.inplace_relu import inplace_relu
 from resgraph.passes.memory_efficient import memory_efficient
+from resgraph.passes.pool_first import pool_first
 from resgraph.passes.mkldnn_conv import applies as mkldnn_applies, mkldnn_conv
 
 SMALL_DENSE = """
@@ -126,6 +127,21 @@ def test_fold_bn_relu_leaves_a_padded_conv():
     m = randomized(resgraph.compile(resgraph.loads(
         "model m { input x[3, 8, 8]\n out = x -> bn -> relu -> conv(4, 3, padding=1) }"), seed=0))
     assert run_pass(m, fold_bn_relu)[1] == []
+
+
+def test_pool_first_moves_average_pools_before_pointwise_convs():
+    m = randomized(resgraph.compile(resgraph.loads("""model m {
+        input x[6, 9, 9]
+        t = x -> bn -> relu -> tconv: conv(4, 1) -> tpool: avgpool(2, ceil_mode=true)
+        out = t -> conv(5, 3, padding=1) -> avgpool(3, stride=1, padding=1) -> conv(3, 1) -> avgpool(2)
+    }"""), seed=0))
+    gm, changes = run_pass(m, pool_first)
+    # the padded pool and the 3x3 conv stay; the last conv/pool pair swaps too
+    assert changes == ["tpool moved before tconv (4x fewer conv multiply-adds)",
+                       "out moved before conv_1 (4x fewer conv multiply-adds)"]
+    order = [n.target for n in gm.graph.nodes if n.op == "call_module"]
+    assert order.index("tpool") < order.index("tconv")
+    same_outputs(m, gm, torch.randn(2, 6, 9, 9, generator=torch.Generator().manual_seed(3)), tol=1e-5)
 
 
 def test_drop_dropout(dense):

@@ -22,6 +22,7 @@ from .fold_bn_relu import fold_bn_relu
 from .inplace_relu import inplace_relu
 from .memory_efficient import memory_efficient as shared_memory_dense
 from .mkldnn_conv import mkldnn_conv
+from .pool_first import pool_first
 
 Pass = Callable[[fx.GraphModule], list[str]]
 
@@ -29,6 +30,7 @@ INFERENCE: list[tuple[str, Pass]] = [
     ("drop_dropout", drop_dropout),
     ("fold_bn", fold_bn),
     ("fold_bn_relu", fold_bn_relu),
+    ("pool_first", pool_first),
     ("dense_buffer", dense_buffer),
     ("mkldnn_conv", mkldnn_conv),
     ("channels_last", channels_last),
