@@ -99,12 +99,33 @@ def build_module(graph: Graph, *, seed: int | None = None) -> fx.GraphModule:
     root = _module_tree(graph, emitter.modules)
     gm = fx.GraphModule(root, fxg, class_name=class_name(graph.name))
     if device.type != "meta":  # under `with torch.device("meta")` the caller wants shapes only
-        gm.to_empty(device="cpu")
+        _materialize(gm)
         initialize(gm, graph, seed)  # on the CPU, so a seed gives the same weights on any device
         gm.to(device)
     gm.meta["resgraph"] = {"graph": graph, "opt_level": 0}
     gm.graph.lint()
     return gm
+
+
+def _materialize(module: nn.Module) -> None:
+    """Give every meta parameter and buffer uninitialized CPU storage, as `to_empty` does.
+
+    `to_empty` goes through `empty_like` on meta tensors, whose first use in a process imports
+    torch's Python reference implementations (~0.5 s measured); `torch.empty` costs nothing extra.
+    """
+    made: dict[int, torch.Tensor] = {}  # keeps a tensor shared between layers shared
+
+    def empty(t: torch.Tensor) -> torch.Tensor:
+        if id(t) not in made:
+            new = torch.empty(t.shape, dtype=t.dtype, device="cpu")
+            made[id(t)] = nn.Parameter(new, t.requires_grad) if isinstance(t, nn.Parameter) else new
+        return made[id(t)]
+
+    for m in module.modules():
+        for table in (m._parameters, m._buffers):
+            for name, t in table.items():
+                if t is not None:
+                    table[name] = empty(t)
 
 
 def _require_checked(graph: Graph) -> None:
