@@ -13,7 +13,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from resgraph.backend.fx import build_module
-from resgraph.tools.builder import Builder, block
+from resgraph.tools.builder import Builder
+
+from builder_blocks import basic
 
 
 def compare(graph, eager: nn.Module, shape=(4, 3, 32, 32), train=True):
@@ -73,17 +75,6 @@ def test_chain_of_every_single_input_layer():
 
     compiled = compare(g, Chain())
     assert not any(n.name == "identity" for n in compiled.graph.nodes)  # identity lowers to nothing
-
-
-@block
-def basic(x, c, stride=1):
-    f = x.conv(c, 3, stride, bias=False, name="conv1").bn(name="bn1").relu()
-    f = f.conv(c, 3, bias=False, name="conv2").bn(name="bn2")
-    s = x
-    if stride != 1 or x.channels != c:
-        with x.builder.scope("downsample", kind="group"):
-            s = x.conv(c, 1, stride, bias=False, name="0").bn(name="1")
-    return f.add(s).relu()
 
 
 class Basic(nn.Module):

@@ -3,18 +3,9 @@
 import pytest
 
 from resgraph.errors import NameError_, ShapeError
-from resgraph.tools.builder import Builder, block
+from resgraph.tools.builder import Builder
 
-
-@block
-def basic(x, c, stride=1):
-    f = x.conv(c, 3, stride, bias=False, name="conv1").bn(name="bn1").relu()
-    f = f.conv(c, 3, bias=False, name="conv2").bn(name="bn2")
-    s = x
-    if stride != 1 or x.channels != c:
-        with x.builder.scope("downsample", kind="group"):
-            s = x.conv(c, 1, stride, bias=False, name="0").bn(name="1")
-    return f.add(s).relu()
+from builder_blocks import basic
 
 
 def tiny_resnet():
