@@ -206,6 +206,26 @@ def test_mkldnn_residual_add_is_not_in_place_while_its_operand_is_read_later():
     same_outputs(m, gm, torch.randn(2, 3, 8, 8))
 
 
+@pytest.mark.skipif(mkldnn_applies(resgraph.compile("resnet18")) is not None, reason="no oneDNN on this CPU")
+def test_mkldnn_packed_weights_follow_the_input_shape_and_survive_copies(resnet):
+    from resgraph.passes.mkldnn_conv import PACKED_SHAPES, FusedConv2d
+
+    gm = resgraph.optimize(resnet, opt_level=1)
+    gen = torch.Generator().manual_seed(4)
+    shapes = [(1, 3, 64, 64), (3, 3, 64, 64), (1, 3, 48, 80), (2, 3, 32, 32), (1, 3, 40, 40), (1, 3, 64, 64)]
+    for shape in shapes:  # more shapes than a layer keeps: the oldest pack is dropped and remade
+        same_outputs(resnet, gm, torch.randn(shape, generator=gen))
+    layer = gm.get_submodule("layer4.1.conv1")
+    assert isinstance(layer, FusedConv2d) and 0 < len(layer._packed) <= PACKED_SHAPES
+    assert not gm.get_submodule("conv1").pack  # the 3-channel stem stays plain
+    copied = copy.deepcopy(gm)
+    assert copied.get_submodule("layer4.1.conv1")._packed == {}
+    same_outputs(resnet, copied, X64)
+    assert not any("_packed" in k for k in gm.state_dict())
+    compiled = torch.compile(gm, backend="aot_eager")  # dynamo sees the plain weights
+    same_outputs(resnet, compiled, X64)
+
+
 def test_memory_efficient_gradients_equal_the_plain_module(dense):
     plain = copy.deepcopy(dense).train()
     gm, changes = run_pass(plain, memory_efficient)

@@ -5,8 +5,13 @@ edge) one kernel with an add and a ReLU post-op, so the activation never makes a
 memory. Where the residual's other operand is a fresh tensor that nothing reads afterwards (the
 block's identity, or its downsample), the kernel accumulates into it in place: no new output is
 allocated, which matters because a fresh large tensor costs a page fault per 4 KiB on first touch
-(about as long as the convolution itself for ResNet's 56x56 stage at batch 16). Weights are kept NHWC, as plain tensors: oneDNN's prepacked blocked layout measured no
-faster here and costs ~15 ms per conv to make. Applies to float32 convolutions on CPU where PyTorch was built with oneDNN.
+(about as long as the convolution itself for ResNet's 56x56 stage at batch 16).
+
+Weights are stored NHWC; on the first call with a given input shape each layer also keeps them in
+oneDNN's blocked layout for that shape (the layout depends on it), since a plain weight is
+reordered on every call: at batch 1 that reorder is most of the time of ResNet's last stage
+(resnet50 batch 1: 88 -> 65 ms of convolution; batch 16 unchanged). Three-channel stems stay
+plain (slower packed). Applies to float32 convolutions on CPU where PyTorch was built with oneDNN.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import torch
 from torch import fx, nn
 
 from .fx_match import finish, fresh, is_add, is_relu, module_of, single_user
+
+PACKED_SHAPES = 4  # input shapes whose packed weights a layer keeps
 
 
 class FusedConv2d(nn.Module):
@@ -31,15 +38,34 @@ class FusedConv2d(nn.Module):
         self.add = add
         self.inplace = add and inplace
         self.kind = f"{'conv+add' if add else 'conv'}{'+relu' if relu else ''}{' in place' if self.inplace else ''}"
+        self.pack = conv.in_channels >= 8
+        self._packed: dict[tuple[int, ...], torch.Tensor] = {}
+
+    def packed(self, x: torch.Tensor) -> torch.Tensor:
+        """The weight in oneDNN's blocked layout for x's shape, made on first sight of that shape."""
+        if not self.pack or torch.compiler.is_compiling():
+            return self.weight
+        key = tuple(x.shape)
+        w = self._packed.get(key)
+        if w is None:
+            if len(self._packed) >= PACKED_SHAPES:
+                self._packed.pop(next(iter(self._packed)))
+            w = self._packed[key] = torch.ops.mkldnn._reorder_convolution_weight(
+                self.weight, *self.args, list(key))
+        return w
 
     def forward(self, x: torch.Tensor, other: torch.Tensor | None = None) -> torch.Tensor:
+        w = self.packed(x)
         if self.inplace:  # the pass proved `other` dead after this call
             return torch.ops.mkldnn._convolution_pointwise_.binary(
-                other, x, self.weight, self.bias, *self.args, "add", None, self.unary, [], "")
+                other, x, w, self.bias, *self.args, "add", None, self.unary, [], "")
         if self.add:
             return torch.ops.mkldnn._convolution_pointwise.binary(
-                x, other, self.weight, self.bias, *self.args, "add", None, self.unary, [], "")
-        return torch.ops.mkldnn._convolution_pointwise(x, self.weight, self.bias, *self.args, self.unary, [], "")
+                x, other, w, self.bias, *self.args, "add", None, self.unary, [], "")
+        return torch.ops.mkldnn._convolution_pointwise(x, w, self.bias, *self.args, self.unary, [], "")
+
+    def __getstate__(self):  # packed weights are a cache, remade after a copy
+        return {**self.__dict__, "_packed": {}}
 
     def extra_repr(self) -> str:
         return self.kind
