@@ -81,6 +81,7 @@ def test_level2_falls_back_to_level1_with_a_clear_message(monkeypatch):
 
     monkeypatch.setattr(compile_module.torch, "compile", broken)
     monkeypatch.setattr(compile_module, "cannot_compile", lambda gm: None)
+    monkeypatch.setattr(compile_module, "runs_on_onednn", lambda gm: False)
     m = randomized(resgraph.compile("resnet18", seed=0))
     o2 = resgraph.optimize(m, opt_level=2)
     x = small_input("resnet18")
@@ -92,8 +93,20 @@ def test_level2_falls_back_to_level1_with_a_clear_message(monkeypatch):
     assert o2.meta["resgraph"]["opt_level"] == 2
 
 
+def test_level2_keeps_the_onednn_module_on_cpu():
+    m = resgraph.compile("resnet18", seed=0).eval()
+    o2 = resgraph.optimize(m, opt_level=2)
+    if not compile_module.runs_on_onednn(o2):
+        pytest.skip("no oneDNN on this CPU")
+    assert isinstance(o2, torch.fx.GraphModule)  # the level-1 module itself, not a compiled wrapper
+    assert o2.meta["resgraph"]["explain"][-1]["changes"] == [f"skipped: {compile_module.ONEDNN}"]
+    with torch.no_grad():
+        torch.testing.assert_close(o2(small_input("resnet18")), m(small_input("resnet18")), rtol=1e-3, atol=1e-3)
+
+
 def test_level2_says_why_it_cannot_compile(monkeypatch):
     monkeypatch.setattr(compile_module, "cannot_compile", lambda gm: "no C++ compiler on PATH")
+    monkeypatch.setattr(compile_module, "runs_on_onednn", lambda gm: False)
     with pytest.warns(RuntimeWarning, match="no C\\+\\+ compiler on PATH; using the -O1 module"):
         o2 = resgraph.optimize(resgraph.compile("resnet18", seed=0), opt_level=2)
     assert o2.meta["resgraph"]["explain"][-1] == {"pass": "torch.compile",

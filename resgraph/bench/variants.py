@@ -12,6 +12,7 @@ from typing import Callable
 import torch
 from torch import nn
 
+from ..passes.compile_module import runs_on_onednn
 from .reference import has_memory_efficient_reference, ours, reference
 
 EAGER = "eager"
@@ -53,7 +54,10 @@ def inference(name: str, device: str, batch: int, size: int, *, compile: bool, a
     out["resgraph -O0"] = _runner(base, x, device)
     out["resgraph -O1"] = _runner(o1, x, device)
     if compile:
-        out["resgraph -O2"] = _runner(resgraph.optimize(base, opt_level=2), x, device)
+        o2 = resgraph.optimize(base, opt_level=2)
+        out["resgraph -O2"] = _runner(o2, x, device)
+        if runs_on_onednn(o2):  # -O2 kept the -O1 module (CPU): show what compiling it would give
+            out["resgraph -O1 + torch.compile"] = _runner(torch.compile(resgraph.optimize(base, opt_level=1)), x, device)
     if amp:
         out["eager channels_last bf16"] = _runner(cl, xc, device, amp=True)
         out["resgraph -O1 bf16"] = _runner(o1, x, device, amp=True)

@@ -1,4 +1,10 @@
-"""Level 2: hand the level-1 module to torch.compile, falling back to it where that cannot work."""
+"""Level 2: hand the level-1 module to torch.compile, falling back to it where that cannot work.
+
+On the CPU, where `mkldnn_conv` has turned every convolution into a oneDNN call with prepacked
+weights, level 2 keeps the level-1 module: inductor cannot fuse into those calls, traces them with
+plain weights, and measured slower than level 1 at every batch size on the CPU machine
+(benchmarks/RESULTS.md keeps the `-O1 + torch.compile` row that shows it).
+"""
 
 from __future__ import annotations
 
@@ -44,8 +50,20 @@ class Compiled(nn.Module):
         return self.module(*args, **kwargs)
 
 
+ONEDNN = ("the level-1 module runs its convolutions as oneDNN calls with prepacked weights, which "
+          "torch.compile cannot improve (measured slower on CPU); torch.compile it yourself to compare")
+
+
+def runs_on_onednn(gm: fx.GraphModule) -> bool:
+    from .mkldnn_conv import FusedConv2d
+
+    return any(isinstance(m, FusedConv2d) for m in gm.modules())
+
+
 def compile_module(gm: fx.GraphModule) -> tuple[nn.Module, list[str]]:
     """(module, changes): the compiled wrapper, or gm itself with the reason it was not compiled."""
+    if runs_on_onednn(gm):
+        return gm, [f"skipped: {ONEDNN}"]
     reason = cannot_compile(gm)
     if reason is not None:
         warnings.warn(f"resgraph -O2: {reason}; using the -O1 module", RuntimeWarning, stacklevel=3)
