@@ -40,7 +40,7 @@ def compile(
     """A torch.fx.GraphModule from a Graph, a `.rg` path or a shipped spec's name.
 
     `opt_level=0` is the faithful, trainable module; 1 adds the inference passes and 2 adds
-    torch.compile (see `resgraph.optimize`). `seed` makes weight initialization reproducible.
+    torch.compile where it pays (not over oneDNN on the CPU; see `resgraph.optimize`). `seed` makes weight initialization reproducible.
     """
     from .backend.fx import build_module
 

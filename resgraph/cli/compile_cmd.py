@@ -74,7 +74,7 @@ def register(app) -> None:
         source: str = typer.Argument(..., help="a .rg file, file.rg:model, or a zoo model name"),
         param: list[str] | None = typer.Option(None, "--param", "-p", help="NAME=VALUE model parameter"),
         input_shape: str | None = typer.Option(None, "--input-shape", help="C,H,W"),
-        opt_level: int = typer.Option(0, "-O", "--opt-level", min=0, max=2, help="0 trainable, 1 inference, 2 +torch.compile"),
+        opt_level: int = typer.Option(0, "-O", "--opt-level", min=0, max=2, help="0 trainable, 1 inference, 2 +torch.compile (GPU; on CPU it keeps 1)"),
         explain: bool = typer.Option(False, "--explain", help="list what each -O pass changed"),
         seed: int | None = typer.Option(None, "--seed", help="make the weight init reproducible"),
         output: Path | None = typer.Option(None, "-o", "--output", help="write standalone Python (needs only torch)"),
