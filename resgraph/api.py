@@ -56,11 +56,14 @@ def compile(
     return module
 
 
-def optimize(module, opt_level: int = 1, *, memory_efficient: bool = False, explain: bool = False):
-    """Turn an opt_level=0 module (trained or loaded with weights) into an optimized one."""
+def optimize(module, opt_level: int = 1, *, memory_efficient: bool = False, explain: bool = False,
+             skip=()):
+    """Turn an opt_level=0 module (trained or loaded with weights) into an optimized one;
+    `skip` names passes of resgraph/passes/pipeline.py not to run."""
     from .passes.pipeline import optimize as run_pipeline
 
-    return run_pipeline(module, opt_level=opt_level, memory_efficient=memory_efficient, explain=explain)
+    return run_pipeline(module, opt_level=opt_level, memory_efficient=memory_efficient, explain=explain,
+                        skip=skip)
 
 
 def save_model(module, directory: str | Path) -> Path:

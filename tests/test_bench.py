@@ -47,3 +47,16 @@ def test_report_shows_ratios():
     text = table(results)
     assert "resgraph -O1" in text and "0.40x" in text and "4.0 ms" in text
     assert "| resgraph -O1 | 4.0 ms | 0.40 |" in markdown(results)
+
+
+def test_passes_script_times_level1_without_each_named_pass():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).parent.parent / "benchmarks" / "passes.py"
+    done = subprocess.run([sys.executable, str(script), "resnet18", "--batch", "1", "--size", "32", "--repeats", "1",
+                           "--skip", "pool_first", "inplace_relu"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    names = [line.strip().rsplit(None, 3)[0] for line in done.stdout.splitlines() if line.startswith("  -O")]
+    assert names == ["-O0", "-O1", "-O1 without pool_first", "-O1 without inplace_relu"]

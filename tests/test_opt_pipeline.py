@@ -93,6 +93,17 @@ def test_level2_falls_back_to_level1_with_a_clear_message(monkeypatch):
     assert o2.meta["resgraph"]["opt_level"] == 2
 
 
+def test_skip_leaves_named_passes_out_and_rejects_unknown_ones():
+    m = resgraph.compile("resnet18", seed=0).eval()
+    o = resgraph.optimize(m, opt_level=1, skip=["inplace_relu", "pool_first"])
+    ran = [r["pass"] for r in o.meta["resgraph"]["explain"]]
+    assert ran == [name for name, _ in INFERENCE if name not in ("inplace_relu", "pool_first")]
+    with pytest.raises(UsageError, match="cannot skip fold_everything: opt_level 1 runs drop_dropout, fold_bn"):
+        resgraph.optimize(m, opt_level=1, skip=["fold_everything"])
+    with pytest.raises(UsageError, match="opt_level 0 runs no passes"):
+        resgraph.optimize(m, opt_level=0, skip=["fold_bn"])
+
+
 def test_level2_keeps_the_onednn_module_on_cpu():
     m = resgraph.compile("resnet18", seed=0).eval()
     o2 = resgraph.optimize(m, opt_level=2)

@@ -9,7 +9,7 @@ The caller's module is never modified: passes run on a copy.
 from __future__ import annotations
 
 import copy
-from typing import Callable
+from typing import Callable, Iterable
 
 from torch import fx, nn
 
@@ -39,28 +39,32 @@ INFERENCE: list[tuple[str, Pass]] = [
 TRAINING: list[tuple[str, Pass]] = [("memory_efficient", shared_memory_dense)]
 
 
-def passes(opt_level: int, memory_efficient: bool = False) -> list[tuple[str, Pass]]:
-    """The passes a level runs, in order."""
-    if opt_level not in (0, 1, 2):
-        from ..errors import UsageError
+def passes(opt_level: int, memory_efficient: bool = False, skip: Iterable[str] = ()) -> list[tuple[str, Pass]]:
+    """The passes a level runs, in order, less those named in `skip`."""
+    from ..errors import UsageError
 
+    if opt_level not in (0, 1, 2):
         raise UsageError(f"opt_level must be 0, 1 or 2, got {opt_level}")
     if memory_efficient and opt_level >= 1:
-        from ..errors import UsageError
-
         raise UsageError("memory_efficient is for training, at opt_level 0; levels 1 and 2 are for inference")
-    return list(INFERENCE) if opt_level >= 1 else list(TRAINING) if memory_efficient else []
+    chosen = list(INFERENCE) if opt_level >= 1 else list(TRAINING) if memory_efficient else []
+    unknown = sorted(set(skip) - {name for name, _ in chosen})
+    if unknown:
+        raise UsageError(f"cannot skip {', '.join(unknown)}: opt_level {opt_level} runs "
+                         f"{', '.join(name for name, _ in chosen) or 'no passes'}")
+    return [(name, run) for name, run in chosen if name not in set(skip)]
 
 
 def optimize(module: fx.GraphModule, *, opt_level: int = 1, memory_efficient: bool = False,
-             explain: bool = False) -> fx.GraphModule:
-    """An optimized copy of a level-0 module, same weights.
+             explain: bool = False, skip: Iterable[str] = ()) -> fx.GraphModule:
+    """An optimized copy of a level-0 module, same weights; `skip` names passes not to run
+    (to measure what one pass buys, or to step around one).
 
     The explain report — a list of {"pass", "changes"} records, one per pass that ran, where
     `changes` lists what it changed — is kept in `meta["resgraph"]["explain"]` of the result
     (always; `explain=True` also prints it to stderr).
     """
-    chosen = passes(opt_level, memory_efficient)
+    chosen = passes(opt_level, memory_efficient, skip)
     meta = dict(getattr(module, "meta", {}).get("resgraph", {}))
     if meta.get("opt_level", 0) != 0:
         from ..errors import UsageError
