@@ -226,6 +226,58 @@ def test_mkldnn_packed_weights_follow_the_input_shape_and_survive_copies(resnet)
     same_outputs(resnet, compiled, X64)
 
 
+@pytest.mark.skipif(mkldnn_applies(resgraph.compile("resnet18")) is not None, reason="no oneDNN on this CPU")
+@pytest.mark.parametrize("src", [
+    # the residual operand is also the conv's input: it must not be overwritten while convolved
+    "y = x -> c0: conv(8, 3) -> bn\n f = y -> c1: conv(8, 3)\n out = add(f, y) -> relu",
+    # one add's operand written in place must not be read by a later-placed fused call
+    "t = x -> tc: conv(8, 1)\n ca = x -> cA: conv(8, 3)\n cb = x -> cB: conv(8, 3)\n sb = add(cb, t)\n"
+    " ra = add(ca, t) -> relu\n rb = sb -> relu\n out = add(ra, rb)",
+])
+def test_mkldnn_in_place_residuals_never_clobber_a_live_tensor(src):
+    m = randomized(resgraph.compile(resgraph.loads(f"model m {{ input x[8, 8, 8]\n {src} }}"), seed=0))
+    same_outputs(m, resgraph.optimize(m, opt_level=1), torch.randn(2, 8, 8, 8))
+
+
+@pytest.mark.skipif(mkldnn_applies(resgraph.compile("resnet18")) is not None, reason="no oneDNN on this CPU")
+def test_mkldnn_packed_weights_follow_new_weights(resnet):
+    gm = resgraph.optimize(resnet, opt_level=1)
+    same_outputs(resnet, gm, X64)
+    other = randomized(resgraph.compile("resnet18", seed=1))
+    gm.load_state_dict(resgraph.optimize(other, opt_level=1).state_dict())
+    same_outputs(other, gm, X64)
+
+
+def test_fold_bn_relu_split_keeps_channels_whose_knee_overflows_the_dtype():
+    from resgraph.passes.fold_bn_relu import split
+
+    bn = nn.BatchNorm2d(3).eval().half()
+    with torch.no_grad():
+        bn.weight.copy_(torch.tensor([1e-4, -1e-4, 1.0]))
+        bn.bias.copy_(torch.tensor([-10.0, -10.0, 0.5]))
+    scale, shift, lo, hi = split(bn)
+    x = torch.tensor([-3.0, 0.0, 2.0], dtype=torch.float16).reshape(1, 1, 3, 1).expand(1, 3, 3, 1)
+    shape = (1, -1, 1, 1)
+    got = scale.reshape(shape) * torch.clamp(x, lo.reshape(shape), hi.reshape(shape)) + shift.reshape(shape)
+    torch.testing.assert_close(got.float(), torch.relu(bn.float()(x.float())), rtol=1e-3, atol=1e-3)
+
+
+def test_passes_leave_a_layer_called_from_two_places_alone():
+    class Shared(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.bn, self.conv = nn.BatchNorm2d(8), nn.Conv2d(8, 8, 1)
+
+        def forward(self, x):
+            return self.conv(torch.relu(self.bn(x))) + self.bn(x) * 2 + self.conv(x)
+
+    m = randomized(Shared())
+    gm = torch.fx.symbolic_trace(m)
+    o = resgraph.optimize(gm, opt_level=1)
+    assert isinstance(o.get_submodule("bn"), nn.BatchNorm2d)
+    same_outputs(m, o, torch.randn(2, 8, 4, 4))
+
+
 def test_memory_efficient_gradients_equal_the_plain_module(dense):
     plain = copy.deepcopy(dense).train()
     gm, changes = run_pass(plain, memory_efficient)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import fx, nn
 
-from .fx_match import drop_module, finish, module_of, single_user
+from .fx_match import called_once, drop_module, finish, module_of, single_user
 
 
 @torch.no_grad()
@@ -35,6 +35,8 @@ def fold_bn(gm: fx.GraphModule) -> list[str]:
         user = single_user(node)
         bn = module_of(gm, user) if user is not None else None
         if type(bn) is not nn.BatchNorm2d or bn.running_mean is None or user.args[0] is not node:
+            continue
+        if not (called_once(gm, node) and called_once(gm, user)):  # a shared layer keeps its other call sites
             continue
         gm.add_submodule(node.target, folded(conv, bn))
         user.replace_all_uses_with(node)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch
 from torch import fx, nn
 
-from .fx_match import drop_module, finish, is_relu, module_of, single_user
+from .fx_match import called_once, drop_module, finish, is_relu, module_of, single_user
 
 
 class ChannelClamp(nn.Module):
@@ -36,17 +36,24 @@ class ChannelClamp(nn.Module):
 
 @torch.no_grad()
 def split(bn: nn.BatchNorm2d) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(scale, shift, lo, hi) with relu(bn(x)) == scale * clamp(x, lo, hi) + shift per channel."""
-    scale = bn.running_var.add(bn.eps).rsqrt()
-    shift = -bn.running_mean * scale
+    """(scale, shift, lo, hi) with relu(bn(x)) == scale * clamp(x, lo, hi) + shift per channel.
+
+    Worked in float64 and cast to bn's dtype; a channel whose knee does not fit that dtype (or
+    whose scale is zero) is zero or relu(beta') for every finite input and becomes that constant.
+    """
+    dtype = bn.running_var.dtype
+    scale = bn.running_var.double().add(bn.eps).rsqrt()
+    shift = -bn.running_mean.double() * scale
     if bn.affine:
-        scale, shift = scale * bn.weight, shift * bn.weight + bn.bias
-    knee = torch.where(scale != 0, -shift / scale, torch.zeros_like(shift))
-    inf = torch.full_like(shift, float("inf"))
-    lo = torch.where(scale > 0, knee, -inf)
-    hi = torch.where(scale < 0, knee, inf)
-    shift = torch.where(scale == 0, shift.clamp_min(0), shift)  # a zero scale leaves relu(beta')
-    return scale, shift, lo, hi
+        scale, shift = scale * bn.weight.double(), shift * bn.weight.double() + bn.bias.double()
+    knee = (-shift / scale).to(dtype)
+    inf = torch.full_like(knee, float("inf"))
+    constant = (scale == 0) | ((scale > 0) & (knee == inf)) | ((scale < 0) & (knee == -inf))
+    lo = torch.where(constant, 0.0, torch.where(scale > 0, knee, -inf))
+    hi = torch.where(constant, 0.0, torch.where(scale < 0, knee, inf))
+    scale = torch.where(constant, 0.0, scale)
+    shift = torch.where(constant, shift.clamp_min(0), shift)
+    return scale.to(dtype), shift.to(dtype), lo, hi
 
 
 @torch.no_grad()
@@ -74,6 +81,8 @@ def fold_bn_relu(gm: fx.GraphModule) -> list[str]:
             continue
         conv_node = single_user(relu)
         if conv_node is None or not _foldable(module_of(gm, conv_node)) or conv_node.args[0] is not relu:
+            continue
+        if not (called_once(gm, node) and called_once(gm, conv_node)):
             continue
         scale, shift, lo, hi = split(bn)
         gm.add_submodule(conv_node.target, scaled(module_of(gm, conv_node), scale, shift))

@@ -51,6 +51,22 @@ def fresh(gm: fx.GraphModule, node: fx.Node) -> bool:
     return node.op == "call_function" and node.target in FRESH_FUNCTIONS
 
 
+def same_shape_add(gm: fx.GraphModule, add: fx.Node) -> bool:
+    """Whether an add's operands have one shape (no broadcasting): the IR's add requires it; a
+    graph without the IR needs shape propagation to tell."""
+    ir = gm.meta.get("resgraph", {}).get("graph") if hasattr(gm, "meta") else None
+    if ir is not None and add.meta.get("resgraph_node") in ir:
+        return True
+    metas = [a.meta.get("tensor_meta") if isinstance(a, fx.Node) else None for a in add.args]
+    return all(hasattr(m, "shape") for m in metas) and metas[0].shape == metas[1].shape
+
+
+def called_once(gm: fx.GraphModule, node: fx.Node) -> bool:
+    """Whether node's module is called from this node only (a traced model may share a layer)."""
+    return node.op != "call_module" or sum(
+        n.op == "call_module" and n.target == node.target for n in gm.graph.nodes) == 1
+
+
 def single_user(node: fx.Node) -> fx.Node | None:
     users = list(node.users)
     return users[0] if len(users) == 1 else None

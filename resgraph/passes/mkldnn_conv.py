@@ -19,9 +19,9 @@ from __future__ import annotations
 import torch
 from torch import fx, nn
 
-from .fx_match import finish, fresh, is_add, is_relu, module_of, single_user
+from .fx_match import called_once, finish, fresh, is_add, is_relu, module_of, same_shape_add, single_user
 
-PACKED_SHAPES = 4  # input shapes whose packed weights a layer keeps
+PACKED_SHAPES = 4  # input shapes a layer keeps packed weights for
 
 
 class FusedConv2d(nn.Module):
@@ -29,29 +29,38 @@ class FusedConv2d(nn.Module):
 
     fresh_output = True
 
-    def __init__(self, conv: nn.Conv2d, relu: bool, add: bool, inplace: bool = False):
+    def __init__(self, conv: nn.Conv2d, relu: bool, add: bool):
         super().__init__()
         self.args = ([*conv.padding], [*conv.stride], [*conv.dilation], conv.groups)
         self.register_buffer("weight", conv.weight.detach().contiguous(memory_format=torch.channels_last))
         self.register_buffer("bias", None if conv.bias is None else conv.bias.detach())
         self.unary = "relu" if relu else "none"
         self.add = add
-        self.inplace = add and inplace
-        self.kind = f"{'conv+add' if add else 'conv'}{'+relu' if relu else ''}{' in place' if self.inplace else ''}"
+        self.inplace = False  # set by the pass once it knows `other` is dead after this call
+        self.kind = f"{'conv+add' if add else 'conv'}{'+relu' if relu else ''}"
         self.pack = conv.in_channels >= 8
         self._packed: dict[tuple[int, ...], torch.Tensor] = {}
+        self._stamp: tuple[int, int] | None = None  # the weight the packs were made from
 
     def packed(self, x: torch.Tensor) -> torch.Tensor:
-        """The weight in oneDNN's blocked layout for x's shape, made on first sight of that shape."""
+        """The weight in oneDNN's blocked layout for x's shape, made on the first call with it.
+
+        Packs are kept for the first PACKED_SHAPES input shapes (other shapes run with the plain
+        weight, so a server with many batch sizes neither repacks per call nor grows without
+        bound) and dropped when the weight tensor changes (load_state_dict, in-place edits).
+        """
         if not self.pack or torch.compiler.is_compiling():
             return self.weight
+        stamp = (self.weight.data_ptr(), self.weight._version)
+        packs = self._packed if self._stamp == stamp else {}
         key = tuple(x.shape)
-        w = self._packed.get(key)
+        w = packs.get(key)
         if w is None:
-            if len(self._packed) >= PACKED_SHAPES:
-                self._packed.pop(next(iter(self._packed)))
-            w = self._packed[key] = torch.ops.mkldnn._reorder_convolution_weight(
-                self.weight, *self.args, list(key))
+            if len(packs) >= PACKED_SHAPES:
+                return self.weight
+            w = torch.ops.mkldnn._reorder_convolution_weight(self.weight, *self.args, list(key))
+            packs = {**packs, key: w}  # a new dict, swapped in whole: concurrent calls see one or the other
+        self._packed, self._stamp = packs, stamp
         return w
 
     def forward(self, x: torch.Tensor, other: torch.Tensor | None = None) -> torch.Tensor:
@@ -65,7 +74,7 @@ class FusedConv2d(nn.Module):
         return torch.ops.mkldnn._convolution_pointwise(x, w, self.bias, *self.args, self.unary, [], "")
 
     def __getstate__(self):  # packed weights are a cache, remade after a copy
-        return {**self.__dict__, "_packed": {}}
+        return {**self.__dict__, "_packed": {}, "_stamp": None}
 
     def extra_repr(self) -> str:
         return self.kind
@@ -85,7 +94,7 @@ def _epilogue(gm, node):
     """(add node, other operand, relu node) that can fuse after conv `node`; Nones where absent."""
     add = other = None
     user = single_user(node)
-    if user is not None and is_add(user):
+    if user is not None and is_add(user) and same_shape_add(gm, user):
         add, other = user, next(a for a in user.args if a is not node)
         if other is node or not isinstance(other, fx.Node):
             add = other = None
@@ -94,38 +103,48 @@ def _epilogue(gm, node):
     return add, other, relu
 
 
-def _dead_after(gm: fx.GraphModule, other: fx.Node, add: fx.Node) -> bool:
-    """Whether `add` may overwrite `other`: a fresh tensor whose every other reader runs earlier
-    and keeps no view of it."""
-    if not fresh(gm, other):
+def _fuse(gm: fx.GraphModule, node: fx.Node) -> FusedConv2d | None:
+    """Replace conv `node` and its epilogue by one FusedConv2d call, placed where the add was (where
+    both operands exist and `other` is read in the original order) or else where the conv was."""
+    conv = module_of(gm, node)
+    if conv.padding_mode != "zeros" or isinstance(conv.padding, str) or not called_once(gm, node):
+        return None
+    add, other, relu = _epilogue(gm, node)
+    fused = FusedConv2d(conv, relu is not None, add is not None)
+    gm.add_submodule(node.target, fused)
+    last = relu or add or node
+    if last is not node:
+        with gm.graph.inserting_before(add or node):
+            new = gm.graph.call_module(node.target, (node.args[0], other) if add else (node.args[0],))
+        new.meta.update(node.meta)
+        last.replace_all_uses_with(new)
+        for dead in (relu, add, node):
+            if dead is not None:
+                gm.graph.erase_node(dead)
+    return fused
+
+
+def _dead_after(gm: fx.GraphModule, call: fx.Node) -> bool:
+    """Whether fused residual `call` may write into its `other` operand: a fresh tensor that the
+    call does not also convolve, whose every other reader runs earlier and keeps no view of it."""
+    x, other = call.args
+    if other is x or not fresh(gm, other):
         return False
     order = {n: i for i, n in enumerate(gm.graph.nodes)}
-    return all(u is add or (order[u] < order[add] and fresh(gm, u)) for u in other.users)
+    return all(u is call or (order[u] < order[call] and fresh(gm, u)) for u in other.users)
 
 
 def mkldnn_conv(gm: fx.GraphModule) -> list[str]:
     if applies(gm) is not None:
         return []
+    fused = {node.target: f for node in [n for n in gm.graph.nodes if type(module_of(gm, n)) is nn.Conv2d]
+             if (f := _fuse(gm, node)) is not None}
     changes = []
-    graph = gm.graph
-    convs = [n for n in graph.nodes if type(module_of(gm, n)) is nn.Conv2d]
-    for node in convs:
-        conv = module_of(gm, node)
-        if conv.padding_mode != "zeros" or isinstance(conv.padding, str):
-            continue
-        add, other, relu = _epilogue(gm, node)
-        inplace = add is not None and _dead_after(gm, other, add)
-        fused = FusedConv2d(conv, relu is not None, add is not None, inplace)
-        gm.add_submodule(node.target, fused)
-        last = relu or add or node
-        if last is not node:
-            with graph.inserting_before(last):
-                new = graph.call_module(node.target, (node.args[0], other) if add else (node.args[0],))
-            new.meta.update(node.meta)
-            last.replace_all_uses_with(new)
-            for dead in (relu, add, node):
-                if dead is not None:
-                    graph.erase_node(dead)
-        changes.append(f"{node.meta.get('resgraph_node', node.target)}: oneDNN {fused.kind}")
+    for call in [n for n in gm.graph.nodes if n.op == "call_module" and n.target in fused]:
+        layer = fused[call.target]
+        if layer.add and _dead_after(gm, call):  # decided on the final order of every read
+            layer.inplace = True
+            layer.kind += " in place"
+        changes.append(f"{call.meta.get('resgraph_node', call.target)}: oneDNN {layer.kind}")
     finish(gm)
     return changes

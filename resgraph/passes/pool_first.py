@@ -36,6 +36,9 @@ def pool_first(gm: fx.GraphModule) -> list[str]:
         pool.args = (source,)
         conv.args = (pool,)
         pool.append(conv)  # conv now runs right after the pool
+        pool.meta.pop("resgraph_node", None)  # the pool's IR type (channels, size) no longer fits it
+        for moved in (pool, conv):
+            moved.meta.pop("tensor_meta", None)
         k = module_of(gm, pool).kernel_size
         shrink = k * k if isinstance(k, int) else k[0] * k[1]
         changes.append(f"{pool.target} moved before {conv.target} ({shrink}x fewer conv multiply-adds)")
