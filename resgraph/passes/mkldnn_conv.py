@@ -124,13 +124,12 @@ def _fuse(gm: fx.GraphModule, node: fx.Node) -> FusedConv2d | None:
     return fused
 
 
-def _dead_after(gm: fx.GraphModule, call: fx.Node) -> bool:
+def _dead_after(gm: fx.GraphModule, call: fx.Node, order: dict[fx.Node, int]) -> bool:
     """Whether fused residual `call` may write into its `other` operand: a fresh tensor that the
     call does not also convolve, whose every other reader runs earlier and keeps no view of it."""
     x, other = call.args
     if other is x or not fresh(gm, other):
         return False
-    order = {n: i for i, n in enumerate(gm.graph.nodes)}
     return all(u is call or (order[u] < order[call] and fresh(gm, u)) for u in other.users)
 
 
@@ -140,9 +139,10 @@ def mkldnn_conv(gm: fx.GraphModule) -> list[str]:
     fused = {node.target: f for node in [n for n in gm.graph.nodes if type(module_of(gm, n)) is nn.Conv2d]
              if (f := _fuse(gm, node)) is not None}
     changes = []
+    order = {n: i for i, n in enumerate(gm.graph.nodes)}  # final: the loop below only sets flags
     for call in [n for n in gm.graph.nodes if n.op == "call_module" and n.target in fused]:
         layer = fused[call.target]
-        if layer.add and _dead_after(gm, call):  # decided on the final order of every read
+        if layer.add and _dead_after(gm, call, order):  # decided on the final order of every read
             layer.inplace = True
             layer.kind += " in place"
         changes.append(f"{call.meta.get('resgraph_node', call.target)}: oneDNN {layer.kind}")
