@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -71,11 +72,29 @@ def test_analyze_json_exact_paths(spec):
 
 
 def test_analyze_gradients_plot(spec, tmp_path):
+    pytest.importorskip("matplotlib", reason="--plot needs the plot extra")
     out = tmp_path / "g.png"
     result = run("analyze", spec, "--plot", str(out), "--batch-size", "2")
     assert result.exit_code == 0, result.output
     assert out.read_bytes()[:4] == b"\x89PNG"
     assert "‖dL/dW‖" in result.output
+
+
+def test_plot_without_matplotlib_is_refused_before_any_work(spec, tmp_path, monkeypatch):
+    """The `plot` extra is optional: without it, a one-line install hint and exit 2, not a traceback
+    after the gradient pass."""
+    import resgraph.tools.analysis.gradients as gradients
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # `import matplotlib` now raises ImportError
+    monkeypatch.setattr(gradients, "gradient_norms", lambda *a, **k: pytest.fail("computed before refusing"))
+    out = tmp_path / "g.png"
+    result = run("analyze", spec, "--plot", str(out))
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines() == [
+        "error: --plot needs matplotlib, which is not installed",
+        "help: pip install 'resgraph[plot]', or leave out --plot",
+    ]
+    assert not out.exists()
 
 
 def test_compare_json(spec):

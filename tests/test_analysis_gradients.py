@@ -1,10 +1,14 @@
 """Gradient norms at initialization on the compiled module, and their plot."""
 
+import sys
+
+import pytest
 import torch
 import torch.nn.functional as F
 from test_analysis_nets import plain_chain, tiny_densenet, tiny_resnet
 
 from resgraph.backend.fx import build_module
+from resgraph.errors import UsageError
 from resgraph.tools.analysis.gradients import gradient_norms, plot, random_input, spread
 
 
@@ -34,6 +38,14 @@ def test_spread_of_a_deep_plain_chain_exceeds_a_shallow_one():
 
 
 def test_plot_writes_a_png(tmp_path):
+    pytest.importorskip("matplotlib", reason="plot() needs the plot extra")
     out = tmp_path / "g.png"
     plot({"tiny": gradient_norms(tiny_resnet(), batch_size=2)}, str(out))
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_plot_without_matplotlib_says_how_to_install_it(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(UsageError) as err:
+        plot({"tiny": []}, str(tmp_path / "g.png"))
+    assert err.value.diagnostics[0].hint.startswith("pip install 'resgraph[plot]'")

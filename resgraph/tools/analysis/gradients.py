@@ -69,8 +69,19 @@ def spread(grads: list[LayerGradient]) -> float:
     return max(norms) / min(norms) if norms else float("nan")
 
 
+def require_matplotlib() -> None:
+    """Refuse a plot up front: matplotlib is the optional `plot` extra, and the gradient pass before
+    the drawing can take a minute that a late ImportError would waste."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise UsageError("--plot needs matplotlib, which is not installed",
+                         hint="pip install 'resgraph[plot]', or leave out --plot") from None
+
+
 def plot(series: dict[str, list[LayerGradient]], path: str, title: str | None = None) -> None:
     """Gradient norm against depth, one line per model, log scale (matplotlib, no display)."""
+    require_matplotlib()
     import matplotlib
 
     matplotlib.use("Agg")
