@@ -1,4 +1,4 @@
-"""The project's promises about itself: README's test command is the one CI runs."""
+"""The project's promises about itself: CI installs and tests exactly as README says."""
 
 import re
 import shutil
@@ -16,6 +16,27 @@ def test_ci_runs_exactly_readmes_test_command():
     blocks = re.findall(r"Run the tests:\s*```sh\n(.*?)\n```", readme, re.S)
     assert blocks, "README has no 'Run the tests' command"
     assert ci_lines[-1] == blocks[0].strip()
+
+
+def readme_quickstart() -> tuple[str, str]:
+    """README's quickstart line, `pip install ... && resgraph compile ...`, as its two commands."""
+    blocks = re.findall(r"## Quickstart\n.*?```sh\n(.*?)\n```", (ROOT / "README.md").read_text(), re.S)
+    assert blocks, "README has no Quickstart command"
+    install, sep, compile_ = blocks[0].strip().partition(" && ")
+    assert sep and install.startswith("pip install ") and compile_.startswith("resgraph compile "), blocks[0]
+    return install, compile_
+
+
+def test_ci_installs_exactly_readmes_install_line():
+    """A CI that installs more than README (the `plot` extra once brought numpy) hides a missing
+    dependency; the only other install is the CPU torch, which README also asks for."""
+    install, compile_ = readme_quickstart()
+    ci = (ROOT / ".ci" / "run").read_text()
+    installs = re.findall(r"^\s*python3 -m (pip install .*)$", ci, re.M)
+    assert installs == ['pip install -q "torch==2.13.0"', install]
+    assert "pip install torch==2.13.0" in (ROOT / "README.md").read_text()
+    assert any(compile_ in ln for ln in ci.splitlines() if not ln.lstrip().startswith("#"))
+    assert re.search(r"^\.ci/fresh_install$", ci, re.M), "CI must try the built wheel in an empty venv"
 
 
 def test_ruff_finds_no_mistakes():
