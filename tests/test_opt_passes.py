@@ -240,6 +240,19 @@ def test_mkldnn_in_place_residuals_never_clobber_a_live_tensor(src):
 
 
 @pytest.mark.skipif(mkldnn_applies(resgraph.compile("resnet18")) is not None, reason="no oneDNN on this CPU")
+@pytest.mark.parametrize("src", [
+    # pre-activation / linear bottleneck: the residual add has no ReLU after it (issue 13's crash)
+    "a = x -> c0: conv(8, 3)\n b = a -> c1: conv(8, 3, bias=false)\n out = add(b, a) -> bn",
+    "t = x -> tc: conv(8, 1)\n f = x -> c1: conv(8, 3)\n out = add(f, t)",
+])
+def test_mkldnn_residual_add_without_relu(src):
+    m = randomized(resgraph.compile(resgraph.loads(f"model m {{ input x[8, 8, 8]\n {src} }}"), seed=0))
+    gm, changes = run_pass(m, mkldnn_conv)
+    assert any("oneDNN conv+add" in c and "relu" not in c for c in changes)
+    same_outputs(m, gm, torch.randn(2, 8, 8, 8))
+
+
+@pytest.mark.skipif(mkldnn_applies(resgraph.compile("resnet18")) is not None, reason="no oneDNN on this CPU")
 def test_mkldnn_packed_weights_follow_new_weights(resnet):
     gm = resgraph.optimize(resnet, opt_level=1)
     same_outputs(resnet, gm, X64)

@@ -34,7 +34,8 @@ class FusedConv2d(nn.Module):
         self.args = ([*conv.padding], [*conv.stride], [*conv.dilation], conv.groups)
         self.register_buffer("weight", conv.weight.detach().contiguous(memory_format=torch.channels_last))
         self.register_buffer("bias", None if conv.bias is None else conv.bias.detach())
-        self.unary = "relu" if relu else "none"
+        self.unary = "relu" if relu else "none"  # the unary kernel's spelling of "no post-op"
+        self.binary_unary = "relu" if relu else None  # the binary kernel's: it rejects "none"
         self.add = add
         self.inplace = False  # set by the pass once it knows `other` is dead after this call
         self.kind = f"{'conv+add' if add else 'conv'}{'+relu' if relu else ''}"
@@ -67,10 +68,10 @@ class FusedConv2d(nn.Module):
         w = self.packed(x)
         if self.inplace:  # the pass proved `other` dead after this call
             return torch.ops.mkldnn._convolution_pointwise_.binary(
-                other, x, w, self.bias, *self.args, "add", None, self.unary, [], "")
+                other, x, w, self.bias, *self.args, "add", None, self.binary_unary, [], "")
         if self.add:
             return torch.ops.mkldnn._convolution_pointwise.binary(
-                x, other, w, self.bias, *self.args, "add", None, self.unary, [], "")
+                x, other, w, self.bias, *self.args, "add", None, self.binary_unary, [], "")
         return torch.ops.mkldnn._convolution_pointwise(x, w, self.bias, *self.args, self.unary, [], "")
 
     def __getstate__(self):  # packed weights are a cache, remade after a copy
