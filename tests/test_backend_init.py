@@ -119,3 +119,83 @@ def test_same_init_as_torchvision_tensor_by_tensor(name):
         assert value.numel() >= 1000 and ref.std() > 0, key  # random on both sides
         assert std_ratio(value, ref.std().item()) == pytest.approx(1, abs=0.1), key
         assert value.abs().max() <= ref.abs().max() * 1.5, key
+
+
+def test_seeded_compiles_agree_in_any_thread():
+    """8 threads x 3 seeded compiles: one set of weights (a forked global RNG gave 22 different ones)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    g = graph()
+    reference = build_module(g, seed=0).state_dict()
+    barrier = __import__("threading").Barrier(8)
+
+    def work(_):
+        barrier.wait()
+        return [build_module(g, seed=0).state_dict() for _ in range(3)]
+
+    with ThreadPoolExecutor(8) as pool:
+        results = [sd for batch in pool.map(work, range(8)) for sd in batch]
+    assert len(results) == 24
+    for sd in results:
+        torch.testing.assert_close(sd, reference, rtol=0, atol=0)
+
+
+def test_seeded_compile_leaves_another_threads_stream_alone():
+    """A thread drawing from the global RNG gets the same numbers whether or not seeded compiles run."""
+    import threading
+    import time
+
+    def draws():
+        torch.manual_seed(123)
+        out = []
+        for _ in range(100):
+            out.append(torch.rand(10))
+            time.sleep(0.002)  # let the compiling thread run in between
+        return torch.cat(out)
+
+    expected = draws()
+    running, stop = threading.Event(), threading.Event()
+
+    def compile_loop():
+        while not stop.is_set():
+            build(seed=5)
+            running.set()
+
+    worker = threading.Thread(target=compile_loop)
+    worker.start()
+    try:
+        running.wait(30)
+        got = draws()
+    finally:
+        stop.set()
+        worker.join()
+    assert torch.equal(got, expected)
+
+
+@pytest.mark.parametrize("init", ["kaiming_fan_out", "kaiming_fan_in", "torch"])
+def test_seeded_defaults_follow_pytorchs_rules(init):
+    """The defaults restated for the local generator have reset_parameters' distributions."""
+    b = Builder("wide", options={"init": init})
+    y = b.input(256, 8, 8).conv(256, 3, name="conv").adaptive_avgpool(1).flatten()
+    m = build_module(b.build(y.linear(1024, name="fc")), seed=3)
+    for layer, fan_in in ((m.fc, 256), (m.conv, 256 * 9)):
+        bound = 1 / math.sqrt(fan_in)  # kaiming_uniform_(a=sqrt(5)) and the bias rule
+        if not (init != "torch" and layer is m.conv):  # He init replaces the conv weight
+            assert layer.weight.abs().max() <= bound
+            assert std_ratio(layer.weight, bound / math.sqrt(3)) == pytest.approx(1, abs=0.02)
+        if not (init == "kaiming_fan_in" and layer is m.fc):  # DenseNet's linear bias is 0
+            assert 0 < layer.bias.abs().max() <= bound
+            assert std_ratio(layer.bias, bound / math.sqrt(3)) == pytest.approx(1, abs=0.15)
+    assert torch.all(m.fc.bias == 0) == (init == "kaiming_fan_in")
+
+
+def test_seed_none_equals_pytorchs_reset_parameters_on_the_global_rng():
+    """Unseeded weights are exactly what torch's own reset_parameters draws after manual_seed."""
+    torch.manual_seed(11)
+    ours = build("torch", seed=None)
+    torch.manual_seed(11)
+    for path in ("conv", "conv_b", "fc"):  # the order the module tree is initialized in
+        ref = ours.get_submodule(path)
+        fresh = type(ref)(*{"conv": (64, 128, 3), "conv_b": (128, 128, 3), "fc": (128, 512)}[path],
+                          **({"bias": False} if path == "conv" else {}))
+        assert torch.equal(fresh.weight, ref.weight), path
