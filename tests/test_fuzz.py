@@ -371,27 +371,34 @@ class Stage:
 # -- workers ---------------------------------------------------------------------------------------
 
 
-def serve(memory: int) -> None:
-    """A worker: one JSON job per stdin line, one [category, detail, restart] per stdout line."""
+def serve(memory: int, root: str) -> None:
+    """A worker: one JSON job per stdin line, one [category, detail, seconds, restart] per stdout
+    line. Anything the code under test prints goes to stderr, so it cannot garble the answers."""
+    from resgraph.syntax.parser import parse
+
+    answers, sys.stdout = sys.stdout, sys.stderr
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    stage = Stage(Path(tempfile.mkdtemp(prefix="rgfuzz")))
+    stage = Stage(Path(root))
     try:
-        print("ready", flush=True)
-        for line in sys.stdin:
-            kind, detail, took = stage.run(json.loads(line))
-            restart = detail.startswith("MemoryError")
-            if took > TIME_LIMIT:
-                kind, detail = "slow", f"{took:.1f} s of CPU, then {kind}: {detail or '(no detail)'}"
-            print(json.dumps([kind, detail, took, restart]), flush=True)
-    finally:
-        shutil.rmtree(stage.root, ignore_errors=True)
+        parse("model m {\n}\n")  # builds the parser now, not inside the first mutant's time
+    except ResgraphError:
+        pass
+    print("ready", file=answers, flush=True)
+    for line in sys.stdin:
+        kind, detail, took = stage.run(json.loads(line))
+        restart = detail.startswith("MemoryError")
+        if took > TIME_LIMIT:
+            kind, detail = "slow", f"{took:.1f} s of CPU, then {kind}: {detail or '(no detail)'}"
+        print(json.dumps([kind, detail, took, restart]), file=answers, flush=True)
 
 
 class _Worker:
     """A worker subprocess that is killed and replaced when it overruns, dies or runs out of memory."""
 
     def __init__(self, memory: int):
-        code = f"import sys; sys.path.insert(0, {str(ROOT / 'tests')!r}); import test_fuzz; test_fuzz.serve({memory})"
+        self.root = tempfile.mkdtemp(prefix="rgfuzz")
+        code = (f"import sys; sys.path.insert(0, {str(ROOT / 'tests')!r}); import test_fuzz; "
+                f"test_fuzz.serve({memory}, {self.root!r})")
         self.proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         if self._line(120.0) != "ready":
@@ -418,6 +425,7 @@ class _Worker:
     def stop(self) -> None:
         self.proc.kill()
         self.proc.wait()
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
 def run_jobs(todo: list[dict], *, workers: int = 1, timeout: float = HANG_LIMIT, memory: int = MEMORY_LIMIT,
@@ -427,11 +435,7 @@ def run_jobs(todo: list[dict], *, workers: int = 1, timeout: float = HANG_LIMIT,
     queue, results, lock, broken = list(reversed(todo)), [], threading.Lock(), []
 
     def drive():
-        try:
-            worker = _Worker(memory)
-        except RuntimeError as exc:
-            broken.append(exc)
-            return
+        worker = None  # started when a job needs it; dropped after a kill, death or MemoryError
         try:
             while True:
                 with lock:
@@ -439,16 +443,20 @@ def run_jobs(todo: list[dict], *, workers: int = 1, timeout: float = HANG_LIMIT,
                     if not queue or (stop_after is not None and failed >= stop_after):
                         return
                     job = queue.pop()
+                worker = worker or _Worker(memory)
                 kind, detail, took, restart = worker.ask(job, timeout)
                 if restart:
                     worker.stop()
-                    worker = _Worker(memory)
+                    worker = None
                 with lock:
                     results.append((job, kind, detail, took))
                     if progress:
                         progress(len(results), len(todo))
+        except RuntimeError as exc:
+            broken.append(exc)
         finally:
-            worker.stop()
+            if worker is not None:
+                worker.stop()
 
     threads = [threading.Thread(target=drive) for _ in range(workers)]
     for t in threads:
@@ -504,6 +512,16 @@ def test_unlocated_errors_are_told_apart():
     assert unlocated(err(Span(Source("/etc/passwd", ""), 1, 1)), "a.rg", {})
     assert unlocated(err(Span(src, 9, 1)), "a.rg", {"a.rg": src.text})
     assert unlocated(ResgraphError(diagnostics=[]), "a.rg", {})
+
+
+def test_a_worker_that_overruns_is_killed_and_replaced():
+    """The hang guard: the biggest zoo model cannot answer in 50 ms; both jobs are reported slow,
+    the second by a fresh worker."""
+    spec = str(ROOT / "resgraph" / "zoo" / "cifar_resnet.rg")
+    job = {"index": 0, "seed": 0, "kind": "none", "mutated": spec, "entry": spec, "model": "cifar_resnet1202",
+           "text": staged_text(spec)}
+    results = run_jobs([job, {**job, "index": 1}], timeout=0.05)
+    assert [(kind, "killed" in detail) for _, kind, detail, _ in results] == [("slow", True)] * 2
 
 
 def test_mutants_of_every_shipped_file_load_or_fail_located():
