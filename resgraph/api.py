@@ -1,12 +1,19 @@
-"""The public face, as glue: source → graph → passes → module. Each step lives in its own stage."""
+"""The public face, as glue: source → graph → passes → module. Each step lives in its own stage.
+
+Arguments are checked here, where the caller wrote them, so that a wrong type is a UsageError
+saying what is expected rather than a TypeError from deep inside a stage.
+"""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
 from .ir import Graph
+
+SEED_RANGE = (-(1 << 63), (1 << 64) - 1)  # what torch.Generator.manual_seed takes
 
 
 def load(source: str | Path, *, model: str | None = None, input_shape=None, **params: Any) -> Graph:
@@ -17,14 +24,19 @@ def load(source: str | Path, *, model: str | None = None, input_shape=None, **pa
     """
     from .syntax.loader import load_graph
 
-    return load_graph(source, model=model, input_shape=input_shape, params=params)
+    _expect("load", "source", source, (str, Path), "a .rg path or a zoo model name (str or Path)")
+    _check_source_args("load", model, params)
+    return load_graph(source, model=model, input_shape=_shape(input_shape), params=params)
 
 
 def loads(text: str, *, model: str | None = None, path: str = "<string>", input_shape=None, **params: Any) -> Graph:
     """A checked Graph from `.rg` text (imports resolve relative to the current directory)."""
     from .syntax.loader import loads_graph
 
-    return loads_graph(text, model=model, path=path, input_shape=input_shape, params=params)
+    _expect("loads", "text", text, str, "the .rg text as a str (decode bytes first: data.decode())")
+    _expect("loads", "path", path, (str, Path), "a str or Path naming the text in messages")
+    _check_source_args("loads", model, params)
+    return loads_graph(text, model=model, path=str(path), input_shape=_shape(input_shape), params=params)
 
 
 def compile(
@@ -40,10 +52,18 @@ def compile(
     """A torch.fx.GraphModule from a Graph, a `.rg` path or a shipped spec's name.
 
     `opt_level=0` is the faithful, trainable module; 1 adds the inference passes and 2 adds
-    torch.compile where it pays (not over oneDNN on the CPU; see `resgraph.optimize`). `seed` makes weight initialization reproducible.
+    torch.compile where it pays (not over oneDNN on the CPU; see `resgraph.optimize`). `seed` makes
+    weight initialization reproducible (in any thread, without touching torch's global RNG).
     """
     from .backend.fx import build_module
 
+    _expect("compile", "source", source, (str, Path, Graph), "a Graph, a .rg path or a zoo model name")
+    if seed is not None:
+        _expect("compile", "seed", seed, int, "None or an int")
+        if not SEED_RANGE[0] <= seed <= SEED_RANGE[1]:
+            raise UsageError(f"compile: seed {seed} is out of range",
+                             hint="use an int from -2**63 to 2**64 - 1 (any small number will do)")
+    _expect("compile", "memory_efficient", memory_efficient, bool, "True or False")
     if isinstance(source, Graph):
         if params or model or input_shape:
             raise UsageError("parameters, model and input_shape apply to a source, not to a Graph")
@@ -62,6 +82,16 @@ def optimize(module, opt_level: int = 1, *, memory_efficient: bool = False, expl
     `skip` names passes of resgraph/passes/pipeline.py not to run."""
     from .passes.pipeline import optimize as run_pipeline
 
+    meta = getattr(module, "meta", None)
+    if not isinstance(meta, dict) or "resgraph" not in meta:
+        raise UsageError(f"optimize expects a module compiled by resgraph (resgraph.compile), "
+                         f"not {type(module).__name__}")
+    _expect("optimize", "memory_efficient", memory_efficient, bool, "True or False")
+    _expect("optimize", "explain", explain, bool, "True or False")
+    if isinstance(skip, str) or not isinstance(skip, (list, tuple, set, frozenset)) \
+            or not all(isinstance(s, str) for s in skip):
+        raise UsageError(f"optimize: skip must be a list of pass names, got {skip!r}",
+                         hint='e.g. skip=["fold_bn"]')
     return run_pipeline(module, opt_level=opt_level, memory_efficient=memory_efficient, explain=explain,
                         skip=skip)
 
@@ -78,3 +108,29 @@ def load_model(directory: str | Path):
     from .backend.io import load
 
     return load(directory)
+
+
+def _expect(fn: str, name: str, value: Any, types: type | tuple[type, ...], what: str) -> None:
+    """A UsageError unless `value` is one of `types` (a bool is not an int here)."""
+    types = types if isinstance(types, tuple) else (types,)
+    if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+        raise UsageError(f"{fn}: {name} must be {what}, got {type(value).__name__} {value!r:.60}")
+
+
+def _check_source_args(fn: str, model: Any, params: dict[str, Any]) -> None:
+    """`model` a name; parameter values finite (an inf or nan cannot be saved with the model)."""
+    if model is not None:
+        _expect(fn, "model", model, str, "None or the name of a model in the file")
+    for key, value in params.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise UsageError(f"{fn}: parameter {key}={value!r} is not a finite number", hint="pass a finite number")
+
+
+def _shape(input_shape: Any) -> tuple[int, ...] | None:
+    """`input_shape` as a tuple of ints, such as (3, 224, 224); None keeps the declared input."""
+    if input_shape is None:
+        return None
+    if not isinstance(input_shape, (list, tuple)) or not all(
+            isinstance(d, int) and not isinstance(d, bool) for d in input_shape):
+        raise UsageError(f"input_shape must be a tuple of ints such as (3, 224, 224), got {input_shape!r:.60}")
+    return tuple(input_shape)

@@ -7,7 +7,7 @@ import torch
 
 from resgraph.backend.fx import build_module
 from resgraph.backend.init import DEFAULT_SCHEME
-from resgraph.errors import CompileError
+from resgraph.errors import CompileError, NameError_
 from resgraph.tools.builder import Builder
 
 
@@ -68,9 +68,22 @@ def test_bn_is_one_and_zero_and_zero_init_survives_every_scheme(init):
 
 
 def test_unknown_scheme_suggests_the_closest():
-    with pytest.raises(CompileError, match="unknown init scheme 'kaiming_fanout'") as exc:
+    """Refused by the checker already; compile refuses it too where options change after checking."""
+    with pytest.raises(NameError_, match="unknown init scheme 'kaiming_fanout'") as exc:
         build("kaiming_fanout")
     assert "did you mean 'kaiming_fan_out'?" in exc.value.diagnostics[0].hint
+    g = graph()
+    g.options["init"] = "kaiming_fanout"
+    with pytest.raises(CompileError, match="unknown init scheme 'kaiming_fanout'") as exc:
+        build_module(g)
+    assert "did you mean 'kaiming_fan_out'?" in exc.value.diagnostics[0].hint
+
+
+def test_every_scheme_the_checker_accepts_is_defined():
+    from resgraph.backend.init import SCHEMES
+    from resgraph.ir.options import INIT_SCHEMES
+
+    assert tuple(SCHEMES) == INIT_SCHEMES and DEFAULT_SCHEME in SCHEMES
 
 
 def test_seed_reproduces_weights_and_leaves_global_rng_alone():

@@ -99,7 +99,7 @@ def build_module(graph: Graph, *, seed: int | None = None) -> fx.GraphModule:
     root = _module_tree(graph, emitter.modules)
     gm = fx.GraphModule(root, fxg, class_name=class_name(graph.name))
     if device.type != "meta":  # under `with torch.device("meta")` the caller wants shapes only
-        _materialize(gm)
+        _materialize(gm, graph)
         initialize(gm, graph, seed)  # on the CPU, so a seed gives the same weights on any device
         gm.to(device)
     gm.meta["resgraph"] = {"graph": graph, "opt_level": 0}
@@ -107,25 +107,35 @@ def build_module(graph: Graph, *, seed: int | None = None) -> fx.GraphModule:
     return gm
 
 
-def _materialize(module: nn.Module) -> None:
+def _materialize(module: nn.Module, graph: Graph) -> None:
     """Give every meta parameter and buffer uninitialized CPU storage, as `to_empty` does.
 
     `to_empty` goes through `empty_like` on meta tensors, whose first use in a process imports
     torch's Python reference implementations (~0.5 s measured); `torch.empty` costs nothing extra.
+    A tensor the machine cannot hold (the checker bounds sizes, not memory) is a located error.
     """
     made: dict[int, torch.Tensor] = {}  # keeps a tensor shared between layers shared
 
-    def empty(t: torch.Tensor) -> torch.Tensor:
+    def empty(t: torch.Tensor, path: str, name: str) -> torch.Tensor:
         if id(t) not in made:
-            new = torch.empty(t.shape, dtype=t.dtype, device="cpu")
+            try:
+                new = torch.empty(t.shape, dtype=t.dtype, device="cpu")
+            except (RuntimeError, MemoryError):
+                total = sum(p.numel() * p.element_size() for p in module.parameters())
+                raise CompileError(
+                    f"cannot allocate the {t.numel() * t.element_size():,} bytes of '{path}.{name}' "
+                    f"(the model's parameters need {total:,} bytes)",
+                    graph.span(path) if path in graph else None,
+                    hint="make the model smaller, or compile it on a machine with more memory",
+                ) from None
             made[id(t)] = nn.Parameter(new, t.requires_grad) if isinstance(t, nn.Parameter) else new
         return made[id(t)]
 
-    for m in module.modules():
+    for path, m in module.named_modules():
         for table in (m._parameters, m._buffers):
             for name, t in table.items():
                 if t is not None:
-                    table[name] = empty(t)
+                    table[name] = empty(t, path, name)
 
 
 def _require_checked(graph: Graph) -> None:

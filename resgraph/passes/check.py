@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import math
+import re
+from typing import Any
+
 import networkx as nx
 
-from ..errors import Diagnostics, GraphError, ResgraphError, TypeError_
+from ..errors import Diagnostics, GraphError, LimitError, NameError_, ResgraphError, Source, Span, TypeError_
 from ..ir.graph import FAILED
+from ..ir.options import option_problem
 from .cycles import cycle_error, find_cycle
+
+# Sizes past which a model cannot be allocated on ordinary machines, refused here rather than as an
+# allocation failure in compile. One layer past 2**31 parameters is 8 GiB of float32 and past the
+# 32-bit indexing of many torch kernels; 2**34 in all is 64 GiB of float32 weights. The largest zoo
+# models sit far below: wide_resnet50_2 has 69M parameters (its largest layer 9.4M), densenet264 33M.
+MAX_LAYER_PARAMS = 1 << 31
+MAX_MODEL_PARAMS = 1 << 34
 
 
 def check_arity(graph, diags: Diagnostics) -> set[str]:
@@ -56,20 +68,92 @@ def check_unused(graph, diags: Diagnostics) -> None:
                           hint="connect it to the output or delete it")
 
 
+def check_size(graph, diags: Diagnostics) -> None:
+    """Refuse a layer, or a model, with more parameters than can be allocated (see MAX_*_PARAMS)."""
+    total, crosser, layer_too_big = 0, None, False
+    for name in graph:
+        n = graph.param_count(name)
+        if n > MAX_LAYER_PARAMS:
+            diags.error(LimitError, f"'{name}' has {n:,} parameters, more than the limit of "
+                        f"{MAX_LAYER_PARAMS:,} (2**31) for one layer", graph.span(name),
+                        hint="use fewer channels or a smaller kernel; pool before flatten -> linear")
+            layer_too_big = True
+        total += n
+        if crosser is None and total > MAX_MODEL_PARAMS:
+            crosser = name
+    if crosser is not None and not layer_too_big:
+        diags.error(LimitError, f"model '{graph.name}' has {total:,} parameters, more than the limit of "
+                    f"{MAX_MODEL_PARAMS:,} (2**34); '{crosser}' crosses it", graph.span(crosser),
+                    hint="use fewer or narrower layers")
+
+
+def check_settings(graph, diags: Diagnostics) -> None:
+    """Refuse options the back end does not know and parameter values that cannot be saved (inf, nan)."""
+    for name, value in graph.options.items():
+        problem = option_problem(graph.name, name, value)
+        if problem:
+            diags.error(NameError_, problem[0], _setting_span(graph, name, option=True), hint=problem[1])
+    for name, value in graph.params.items():
+        if not _finite(value):
+            diags.error(TypeError_, f"model parameter '{name}' is {value!r}, which cannot be saved or compiled",
+                        _setting_span(graph, name, option=False),
+                        hint="use a finite number (the largest is about 1.8e308)")
+
+
+def _finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, (list, tuple)):
+        return all(_finite(v) for v in value)
+    return True
+
+
+def _setting_span(graph, name: str, *, option: bool) -> Span | None:
+    """Where the model's file sets parameter or option `name`; None where it does not say.
+
+    Parameters and options carry no span in the graph, so look for the name in the text: an
+    option in the model's body, a parameter in its header (`model m(name: ...)`, `model d = m(name=...)`).
+    """
+    source = graph.source
+    if source is None:
+        return None
+    text = source.text
+    head = re.search(rf"^[ \t]*(model\s+{re.escape(graph.name)})\b", text, re.MULTILINE)
+    if head is None:
+        return None
+    if option:
+        found = re.compile(rf"\boption\s+({re.escape(name)})\b").search(text, head.end())
+    else:
+        nxt = re.compile(r"[{]|^[ \t]*(model|block)\b", re.MULTILINE).search(text, head.end())
+        found = re.compile(rf"\b({re.escape(name)})\b").search(text, head.end(), nxt.start() if nxt else len(text))
+    start, end = (found or head).span(1)
+    return _span(source, start, end)
+
+
+def _span(source: Source, start: int, end: int) -> Span:
+    """A one-line span from text offsets, counting lines by \\n as the lexer does."""
+    line = source.text.count("\n", 0, start) + 1
+    col = start - (source.text.rfind("\n", 0, start) + 1) + 1
+    return Span(source, line, col, line, col + end - start)
+
+
 def check(graph) -> None:
     """Run every check; raise one ResgraphError holding all errors; store warnings on the graph."""
     diags = Diagnostics()
     check_output(graph, diags)
+    check_settings(graph, diags)
     bad = check_arity(graph, diags)
     cycle = None if nx.is_directed_acyclic_graph(graph.nx) else find_cycle(graph)  # the fast test first
     if cycle:
         diags.add(cycle_error(graph, cycle))
     else:
         infer_all(graph, diags, bad)
+        check_size(graph, diags)
         if graph.output is not None:
             check_unused(graph, diags)
     graph.warnings = diags.warnings
     diags.raise_if_errors()
 
 
-__all__ = ["check", "check_arity", "check_output", "check_unused", "infer_all"]
+__all__ = ["MAX_LAYER_PARAMS", "MAX_MODEL_PARAMS", "check", "check_arity", "check_output", "check_settings",
+           "check_size", "check_unused", "infer_all"]

@@ -22,7 +22,7 @@ MAX_KERNEL = 1 << 12
 class Attrs(BaseModel):
     """Base of every op's attribute schema: immutable, strict about unknown names."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # inf cannot be saved
 
     def explicit(self) -> dict[str, Any]:
         """The attributes that differ from their defaults (what the printer writes)."""
@@ -87,8 +87,9 @@ class OpDef:
         try:
             return self.attrs(**values)
         except ValidationError as exc:
-            err = exc.errors()[0]
-            field = ".".join(str(p) for p in err["loc"]) or self.name
+            errors = exc.errors()  # a union (int or pair) reports each branch: skip the wrong-kind ones
+            err = next((e for e in errors if not e["type"].endswith("_type")), errors[0])
+            field = str(err["loc"][0]) if err["loc"] else self.name
             got = values.get(str(err["loc"][0])) if err["loc"] else None
             raise TypeError_(
                 f"{self.name}(): {field} = {got!r}: {err['msg'].lower()}",

@@ -7,9 +7,11 @@ from typing import Annotated, Union
 from pydantic import Field
 
 from ..types import TensorType
-from .base import ShapeMismatch
+from .base import MAX_KERNEL, ShapeMismatch
 
-IntPair = Union[Annotated[int, Field(ge=0)], tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]]]
+# Kernels, strides, paddings and pooled sizes: bounded so that torch's 64-bit arguments never overflow.
+_Size = Annotated[int, Field(ge=0, le=MAX_KERNEL)]
+IntPair = Union[_Size, tuple[_Size, _Size]]
 
 
 def window_out(
