@@ -184,3 +184,23 @@ def test_right_arguments_still_work(tmp_path):
     assert torch.equal(a.out.weight, b.out.weight)  # torch reads a seed modulo 2**64
     opt = resgraph.optimize(resgraph.compile(TEXT_GRAPH()).eval(), skip=("fold_bn",))
     assert opt.meta["resgraph"]["opt_level"] == 1
+
+
+@pytest.mark.parametrize("op", ["maxpool", "avgpool"])
+def test_pooled_sizes_are_pytorchs_in_ceil_mode(op):
+    """maxpool(2, stride=3, padding=1, ceil_mode=true) on 5x5 was inferred 3x3; torch makes 2x2."""
+    from itertools import product
+
+    from resgraph.ir import TensorType, ops
+    from resgraph.ir.ops.base import ShapeMismatch
+
+    opdef, fn = ops.get(op), getattr(torch.nn.functional, f"{op[:3]}_pool2d")
+    for size, k, s, p, ceil in product(range(1, 9), range(1, 5), range(1, 5), range(3), (False, True)):
+        if 2 * p > k:
+            continue
+        attrs = opdef.bind([k, s, p, ceil], {})
+        try:
+            got = opdef.infer(attrs, [TensorType(1, (size, size), (1, 1))], ["x"]).spatial
+        except ShapeMismatch:  # stricter than torch: a window larger than the padded map is refused
+            continue
+        assert got == tuple(fn(torch.zeros(1, 1, size, size), k, s, p, ceil_mode=ceil).shape[2:]), (size, k, s, p)

@@ -31,6 +31,8 @@ def window_out(
             continue
         span = size + 2 * p - d * (k - 1) - 1
         n = (-(-span // s) if ceil_mode else span // s) + 1
+        if ceil_mode and (n - 1) * s >= size + p:  # as PyTorch: the last window starts inside the map
+            n -= 1
         if span < 0 or n < 1:
             raise ShapeMismatch(
                 f"{op} shrinks the {x.spatial[0]}x{x.spatial[1]} map to nothing "
