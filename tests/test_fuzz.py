@@ -51,20 +51,29 @@ _WHERE = re.compile(r"(?P<path>.+?)(?::(?P<line>\d+):(?P<col>\d+))?: error: ")
 
 
 def read_spec(path: str | Path) -> str:
-    """A spec's text as the loader sees it (bytes that are not UTF-8 kept as surrogates)."""
-    return Path(path).read_text(encoding="utf-8", errors="surrogateescape")
+    """A spec's text as the loader sees it: newlines untranslated, bytes that are not UTF-8 kept
+    as surrogates."""
+    with open(path, encoding="utf-8", errors="surrogateescape", newline="") as f:
+        return f.read()
+
+
+def _alnum(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]", "", text)
 
 
 def unlocated(exc: ResgraphError, path: str, texts: dict[str, str]) -> str | None:
     """Why `exc` is not located in `path` (or a real spec file it imported), or None if it is.
 
-    `texts` holds the text of files that are not on disk (`loads`), to check line numbers against.
+    A line number must exist in that file, and the source line quoted under the message must be
+    that line (its letters and digits: how odd characters are shown is the renderer's business).
+    `texts` holds the text of files that are not on disk (`loads`).
     """
     errors = [d for d in exc.diagnostics if d.severity == "error"]
     if not errors:
         return f"{type(exc).__name__} without an error diagnostic: {str(exc)[:300]!r}"
     for diag in errors:
-        first = diag.render().split("\n", 1)[0]
+        rendered = diag.render().split("\n")
+        first = rendered[0]
         m = _WHERE.match(first)
         where = m and m["path"]
         if where != path and not (where and where.endswith(".rg") and os.path.isfile(where)):
@@ -72,8 +81,12 @@ def unlocated(exc: ResgraphError, path: str, texts: dict[str, str]) -> str | Non
         if m["line"] is not None:
             text = texts[where] if where in texts else read_spec(where)
             line, col = int(m["line"]), int(m["col"])
-            if not (1 <= line <= text.count("\n") + 1 and col >= 1):
-                return f"points outside {where} ({text.count(chr(10)) + 1} lines): {first[:300]!r}"
+            lines = text.split("\n")
+            if not (1 <= line <= len(lines) and col >= 1):
+                return f"points outside {where} ({len(lines)} lines): {first[:300]!r}"
+            quoted = rendered[1][4:] if len(rendered) > 2 and rendered[2].lstrip().startswith("^") else ""
+            if _alnum(quoted) not in _alnum(lines[line - 1]):
+                return f"quotes {quoted[:200]!r} as line {line} of {where}, which is {lines[line - 1][:200]!r}"
     return None
 
 
@@ -511,6 +524,7 @@ def test_unlocated_errors_are_told_apart():
     assert unlocated(err(Span(Source("b.rg", ""), 1, 1)), "a.rg", {})
     assert unlocated(err(Span(Source("/etc/passwd", ""), 1, 1)), "a.rg", {})
     assert unlocated(err(Span(src, 9, 1)), "a.rg", {"a.rg": src.text})
+    assert unlocated(said("a.rg:1:1: error: boom\n    out = x\n    ^"), "a.rg", {"a.rg": src.text})
     assert unlocated(ResgraphError(diagnostics=[]), "a.rg", {})
 
 
