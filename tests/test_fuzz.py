@@ -119,6 +119,7 @@ _IDENT = re.compile(r"[A-Za-z_]\w*")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _RANGE_END = re.compile(r"\.\.=?\s*(\w+)")
 _REPEAT = re.compile(r"\*\s*(\w+|\([^()\n]*\))")
+_IMPORT_LINE = re.compile(r'^([ \t]*import[ \t]+)(?:"([^"\n]*)"|([A-Za-z_]\w*))', re.MULTILINE)
 _VALUE = re.compile(r"[A-Za-z_]\w*(?=[ \t]*(?:->|,|\)|\]|$))", re.MULTILINE)  # a name used as a value
 NAMES = ["model", "block", "in", "out", "input", "let", "for", "if", "else", "import", "option", "true",
          "none", "type", "class", "__init__", "self", "forward", "torch", "x", "conv", "relu", "bn",
@@ -127,6 +128,8 @@ ODD_CHARS = ["\f", "\v", "\x85", "\u2028", "\u2029", "\x00", "\r", "\r\n", "\t",
              "\u200b", "\u00a0", "\U0001F600", "\udcff", "\udcc3", "é", '"', "\\", "#", "{", "}"]
 HUGE = ["1" + "0" * k for k in (9, 10, 18, 19, 30, 31, 100, 400, 5000)] + [
     "1e400", "1e-400", "1.7976931348623157e308", "-" + "9" * 40, "1048576", "4294967297", "0.0"]
+IMPORTS = ["/etc/passwd", "/dev/zero", "/dev/null", "/", "..", "a\x00.rg", "nosuch.rg", "resnet.rg",
+           "../zoo/resnet_blocks.rg", "../examples/tiny_resnet.rg", "resnet", "nosuch", "cifar_blocks"]
 RANGES = ["{0}{{1..=100000}}", "{0}{{1..=1000000000}}", "{0}{{1..=1000}}_{{1..=1000}}",
           "{0}{{1..=10000}}_{{1..=10000}}", "{0}{{1..=100000}}_{{1..=100000}}", "concat({0}, {0}{{1..=100000}})",
           "{0}{{0..100000}}.channels"]
@@ -160,7 +163,8 @@ def _delete_line(text, rng):
 
 
 def _flip_number(text, rng):
-    return _splice(text, _pick(rng, re.compile(r"\d"), text, prose=True), rng.choice(["0", "9", "99999", "-1", "1.5"]))
+    digit = _pick(rng, re.compile(r"\d"), text, prose=True)
+    return _splice(text, digit, rng.choice(["0", "9", "99999", "-1", "1.5"]))
 
 
 def _random_chars(text, rng):
@@ -227,11 +231,24 @@ def _long_range(text, rng):
     return _splice(text, m, rng.choice(RANGES).format(m[0]))
 
 
+def _import_path(text, rng):
+    """An import of something that is not a spec, of nothing, of itself or of a spec that clashes."""
+    target = rng.choice(IMPORTS)
+    line = f'import "{target}"\n' if not target.isidentifier() else f"import {target}\n"
+    m = _pick(rng, _IMPORT_LINE, text)
+    if m is not None and rng.random() < 0.5:
+        return text[:m.start()] + line.rstrip("\n") + text[m.end():]
+    first = re.search(r"^(?:import|block|model)\b", text, re.MULTILINE)  # after the file's docstring
+    at = first.start() if first else 0
+    return text[:at] + line + text[at:]
+
+
 CLASSIC = {"truncate": _truncate, "delete_line": _delete_line, "flip_number": _flip_number,
            "random_chars": _random_chars, "swap_lines": _swap_lines}
 MUTATIONS = {**CLASSIC, "swap_tokens": _swap_tokens, "duplicate_line": _duplicate_line,
              "odd_chars": _odd_chars, "change_identifier": _change_identifier,
-             "deep_nesting": _deep_nesting, "huge_number": _huge_number, "long_range": _long_range}
+             "deep_nesting": _deep_nesting, "huge_number": _huge_number, "long_range": _long_range,
+             "import_path": _import_path}
 
 
 def mutations(text: str, rng: random.Random, n: int, kinds=CLASSIC) -> list[str]:
@@ -321,9 +338,6 @@ def describe(job: dict) -> str:
 
 
 # -- the staged copy a worker loads from -----------------------------------------------------------
-
-_IMPORT_LINE = re.compile(r'^(\s*import\s+)(?:"([^"\n]*)"|([A-Za-z_]\w*))', re.MULTILINE)
-
 
 def staged_name(shipped: str | Path) -> str:
     """Where a shipped file sits in a stage: `zoo/resnet.rg`, `examples/tiny_resnet.rg`."""
