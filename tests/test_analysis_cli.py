@@ -97,6 +97,22 @@ def test_plot_without_matplotlib_is_refused_before_any_work(spec, tmp_path, monk
     assert not out.exists()
 
 
+@pytest.mark.parametrize("where", ["missing/g.png", "."])
+def test_plot_to_a_missing_folder_or_a_directory_is_refused_before_any_work(spec, tmp_path, monkeypatch, where):
+    """matplotlib would raise after the gradient pass (missing folder) or write `DIR.png` (directory)."""
+    import types
+
+    import resgraph.tools.analysis.gradients as gradients
+
+    monkeypatch.setitem(sys.modules, "matplotlib", types.ModuleType("matplotlib"))  # installed or not
+    monkeypatch.setattr(gradients, "gradient_norms", lambda *a, **k: pytest.fail("computed before refusing"))
+    monkeypatch.chdir(tmp_path)
+    result = run("analyze", spec, "--plot", where)
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"error: cannot write the plot to '{where}'")
+    assert "--plot" in result.output and list(tmp_path.iterdir()) == [tmp_path / "net.rg"]
+
+
 def test_compare_json(spec):
     result = run("compare", spec, spec, "--no-gradients", "--json", "-p", "num_classes=3")
     assert result.exit_code == 0, result.output

@@ -1,6 +1,7 @@
 """Gradient norms at initialization on the compiled module, and their plot."""
 
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -49,3 +50,11 @@ def test_plot_without_matplotlib_says_how_to_install_it(tmp_path, monkeypatch):
     with pytest.raises(UsageError) as err:
         plot({"tiny": []}, str(tmp_path / "g.png"))
     assert err.value.diagnostics[0].hint.startswith("pip install 'resgraph[plot]'")
+
+
+def test_plot_that_cannot_be_written_is_a_usage_error():
+    pytest.importorskip("matplotlib", reason="plot() needs the plot extra")
+    if not Path("/proc/self").is_dir():
+        pytest.skip("needs Linux's /proc, where no file can be created")
+    with pytest.raises(UsageError, match="cannot write the plot to '/proc/g.png'"):
+        plot({"tiny": gradient_norms(tiny_resnet(), batch_size=2)}, "/proc/g.png")

@@ -26,13 +26,13 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table
 
         from ..tools.analysis import path_stats
-        from ..tools.analysis.gradients import gradient_norms, require_matplotlib, spread
+        from ..tools.analysis.gradients import check_plot, gradient_norms, spread
         from ..tools.analysis.gradients import plot as draw
         from ..tools.analysis.tables import histogram, path_table
 
         with reported():
             if plot:
-                require_matplotlib()
+                check_plot(plot)
             graph = load_graph(source, param, input_shape)
             stats = path_stats(graph)
             grads = gradient_norms(graph, seed=seed, batch_size=batch_size) if gradients or plot else None

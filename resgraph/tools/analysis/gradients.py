@@ -8,6 +8,7 @@ cross-entropy against random labels for a classifier (mean square of the output 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from ...errors import UsageError
 from ...ir import Graph
@@ -69,19 +70,24 @@ def spread(grads: list[LayerGradient]) -> float:
     return max(norms) / min(norms) if norms else float("nan")
 
 
-def require_matplotlib() -> None:
-    """Refuse a plot up front: matplotlib is the optional `plot` extra, and the gradient pass before
-    the drawing can take a minute that a late ImportError would waste."""
+def check_plot(path: str) -> None:
+    """Refuse a plot before the gradient pass, which can take a minute that a late failure would
+    waste: matplotlib is the optional `plot` extra, and the picture needs a file in an existing
+    folder (matplotlib would write `DIR.png` beside a directory)."""
     try:
         import matplotlib  # noqa: F401
     except ImportError:
         raise UsageError("--plot needs matplotlib, which is not installed",
                          hint="pip install 'resgraph[plot]', or leave out --plot") from None
+    target = Path(path)
+    if target.is_dir() or not target.parent.is_dir():
+        why = "it is a directory" if target.is_dir() else f"there is no folder '{target.parent}'"
+        raise UsageError(f"cannot write the plot to '{path}': {why}", hint="give --plot a file name such as grads.png")
 
 
 def plot(series: dict[str, list[LayerGradient]], path: str, title: str | None = None) -> None:
     """Gradient norm against depth, one line per model, log scale (matplotlib, no display)."""
-    require_matplotlib()
+    check_plot(path)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -97,5 +103,9 @@ def plot(series: dict[str, list[LayerGradient]], path: str, title: str | None = 
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    try:
+        fig.savefig(path, dpi=120)
+    except OSError as exc:
+        raise UsageError(f"cannot write the plot to '{path}': {exc.strerror or exc}") from None
+    finally:
+        plt.close(fig)
