@@ -12,6 +12,9 @@ marked failed, so that later uses do not repeat the error.
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,10 +33,18 @@ MAX_NODES = 1_000_000
 MAX_EDGES = 4_000_000
 MAX_WORK = 5_000_000  # statements + elements + layers elaborated: stops runaway nested loops
 MAX_DEPTH = 32  # block instances inside block instances
+MAX_ERRORS = 100  # then stop: each error renders its source line, and the first ones matter most
+
+
+_LIMITS = (("layers", MAX_NODES), ("edges", MAX_EDGES), ("elaboration steps", MAX_WORK))
 
 
 class _Poisoned(Exception):
     """A statement depends on a name whose own statement failed: skip it, reporting nothing new."""
+
+
+class _TooManyErrors(Exception):
+    """MAX_ERRORS errors are recorded: stop elaborating and report those."""
 
 
 @dataclass(eq=False)
@@ -89,6 +100,9 @@ class Elaborator:
         self.work = 0
         self.edges = 0
         self.stack: list[str] = []
+        self.failures: set[tuple[str, str]] = set()  # the distinct errors recorded so far
+        self.stopped = False
+        self.loops: list[tuple[int, tuple[int, int, int]]] = []  # enclosing repeats: rounds left, totals
 
     # -- entry ---------------------------------------------------------------------------------
     def model(self, model: ast.ModelDef, unit: Unit, params: dict[str, Any], input_shape) -> None:
@@ -101,7 +115,11 @@ class Elaborator:
         frame = Frame("", unit, None)
         self.input_shape = tuple(input_shape) if input_shape is not None else None
         self.inputs_seen = 0
-        self.body(frame, Env(dict(values)), model.body, in_model=True)
+        try:
+            self.body(frame, Env(dict(values)), model.body, in_model=True)
+        except _TooManyErrors:
+            self.stopped = True
+            return
         self.close(frame)
         self.connect_deferred()
         out = frame.values.get("out")
@@ -114,28 +132,39 @@ class Elaborator:
                              hint="bind the model's result: out = ... -> fc: linear(num_classes)")
 
     def errors(self) -> list[Diagnostic]:
-        """Every error once, in the order found (a mistake in a block repeats per instance)."""
+        """Every error once, in the order found (a mistake in a block repeats per instance), at most
+        MAX_ERRORS of them: the last then says that there may be more."""
         seen, out = set(), []
         for d in self.diags.errors:
             key = (d.message, str(d.span))
             if key not in seen:
                 seen.add(key)
                 out.append(d)
+        if self.stopped or len(out) > MAX_ERRORS:
+            out = out[:MAX_ERRORS]
+            out[-1] = dataclasses.replace(out[-1], notes=[*out[-1].notes, Diagnostic(
+                "note", f"stopped after {MAX_ERRORS} errors; fix these first")])
         return out
 
     # -- statements ----------------------------------------------------------------------------
     def body(self, frame: Frame, env: Env, stmts: list, in_model: bool) -> None:
         for st in stmts:
-            self.tick()
+            self.tick(st.span)
             try:
                 self.stmt(frame, env, st, in_model)
             except _Poisoned:
                 self.fail_targets(frame, env, st)
             except LimitError:
                 raise
+            except RecursionError:  # an expression like 1 + 1 + ... nested past Python's stack
+                raise LimitError("this statement nests too deeply to evaluate", st.span,
+                                 hint="split it with let bindings") from None
             except ResgraphError as exc:
                 self.diags.add(exc)
                 self.fail_targets(frame, env, st)
+                self.failures.update((d.message, str(d.span)) for d in exc.diagnostics)
+                if len(self.failures) >= MAX_ERRORS:
+                    raise _TooManyErrors() from None
 
     def fail_targets(self, frame: Frame, env: Env, st) -> None:
         if isinstance(st, ast.Bind):
@@ -227,29 +256,44 @@ class Elaborator:
         return list(items)
 
     # -- limits --------------------------------------------------------------------------------
-    def tick(self, n: int = 1) -> None:
-        self.work += n
+    def tick(self, span: Span) -> None:
+        self.work += 1
         if self.work > MAX_WORK:
-            raise LimitError(f"the spec takes more than {MAX_WORK} elaboration steps",
+            raise LimitError(f"the spec takes more than {MAX_WORK} elaboration steps", span,
                              hint="look for nested loops or repetitions that multiply")
 
     def repeat(self, n: int, span: Span, run) -> None:
-        """Run `run(k)` for k < n, stopping early when the first round shows n rounds overflow."""
+        """Run `run(k)` for k < n, stopping as soon as the rounds so far show that n rounds overflow.
+
+        A round is expected to add at least what the one before it added, unless it added less (a
+        dense block's loop adds one more edge each round: `dense_block(10000, 12)` is refused after
+        a few hundred rounds, not at its 4,000,000th edge); an enclosing loop's later rounds, what
+        its current one adds (so a loop inside a loop is judged by its own first round).
+        """
         if n > MAX_ITERATIONS:
             raise LimitError(f"{n} repetitions, more than the limit {MAX_ITERATIONS}", span)
+        nodes = self.graph.nx._node  # the node dict: its len is the cheapest count
+        grew = None
+        outer = self.loops
         for k in range(n):
-            before_work, before_nodes = self.work, len(self.graph)
-            run(k)
-            if k == 0 and n > 1:
-                per_work = self.work - before_work
-                per_nodes = len(self.graph) - before_nodes
-                if per_nodes * (n - 1) + len(self.graph) > MAX_NODES:
-                    raise LimitError(
-                        f"this would build about {per_nodes * n} layers, more than the limit {MAX_NODES}",
-                        span)
-                if per_work * (n - 1) + self.work > MAX_WORK:
-                    raise LimitError(f"this would take more than {MAX_WORK} elaboration steps", span,
-                                     hint="look for nested loops or repetitions that multiply")
+            before = len(nodes), self.edges, self.work
+            outer.append((n - 1 - k, before))
+            try:
+                run(k)
+            finally:
+                outer.pop()
+            now = len(nodes), self.edges, self.work
+            step = now[0] - before[0], now[1] - before[1], now[2] - before[2]
+            if step != grew:  # the same step as the round before predicts the same total
+                for i, (what, limit) in enumerate(_LIMITS):
+                    if grew is None or step[i] >= grew[i]:
+                        total = now[i] + step[i] * (n - 1 - k)
+                        for left, start in reversed(outer):
+                            total += (total - start[i]) * left
+                        if total > limit:
+                            raise LimitError(f"this would build about {total} {what}, more than the limit "
+                                             f"{limit}", span, hint="look for nested loops or repetitions that multiply")
+                grew = step
 
     # -- chains --------------------------------------------------------------------------------
     def chain(self, frame: Frame, env: Env, chain: ast.Chain, incoming: Value | None,
@@ -263,7 +307,7 @@ class Elaborator:
             start = 1
         for k in range(start, len(elements)):
             el = elements[k]
-            self.tick()
+            self.tick(el.span)
             last = k == len(elements) - 1
             incoming, shown = self.element(frame, env, el, incoming, shown, final if last else None, group)
         return incoming
@@ -388,7 +432,10 @@ class Elaborator:
             names.append(shown or str(incoming))
         poisoned = False
         for arg in call.args:
-            for name, span in self.operand_names(env, arg):
+            pairs = self.operand_names(env, arg)
+            if len(values) + len(pairs) > MAX_LIST:
+                raise LimitError(f"{call.name}() with more than {MAX_LIST} operands", call.span)
+            for name, span in pairs:
                 try:  # look at every operand, so that an undefined one is reported too
                     values.append(self.value(frame, name, span))
                 except _Poisoned:
@@ -564,12 +611,10 @@ class Elaborator:
         lists = [[p] if isinstance(p, str) else
                  [_name_piece(v, p.span) for v in self.iterate(ev, p)] if isinstance(p, ast.Range) else
                  [_name_piece(ev(p), p.span)] for p in t.parts]
-        names = [""]
-        for options in lists:
-            names = [n + o for n in names for o in options]
-            if len(names) > MAX_LIST:
-                raise LimitError(f"a name range of more than {MAX_LIST} names", t.span)
-        return names
+        count = math.prod(len(options) for options in lists)  # before building: h{1..=n}_{1..=n}
+        if count > MAX_LIST:
+            raise LimitError(f"a name range of {count} names, more than the limit {MAX_LIST}", t.span)
+        return ["".join(parts) for parts in itertools.product(*lists)]
 
     def auto(self, frame: Frame, base: str) -> str:
         """The next free `base`, `base_1`, `base_2`, ... in the frame."""
@@ -609,7 +654,7 @@ class Elaborator:
         self.edges += len(operands)
         if self.edges > MAX_EDGES:
             raise LimitError(f"the graph has more than {MAX_EDGES} edges", span)
-        self.tick()
+        self.tick(span)
         g.add_node(path, op, attrs, (), span)
         if names is not None:
             g.nx.nodes[path]["operand_names"] = names

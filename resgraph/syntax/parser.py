@@ -6,11 +6,16 @@ cannot exhaust Python's recursion limit. Syntax errors become `SyntaxError_` wit
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import stat
+import sys
 import threading
 from functools import lru_cache
 from pathlib import Path
 
+import lark as _lark
 from lark import Lark, Token, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 from lark.visitors import Transformer_NonRecursive
@@ -20,6 +25,10 @@ from . import ast
 
 MAX_NESTING = 64  # brackets inside brackets: far beyond any real spec
 MAX_INT_DIGITS = 30
+# Parsing costs ~10-40 us a token: these bound a refusal to a few seconds. The largest shipped spec
+# has 624 tokens (2.9 kB); a flat printout of densenet264 (Graph.to_rg without blocks) 13,283 (479 kB).
+MAX_TOKENS = 100_000
+MAX_CHARS = 4_000_000
 _GRAMMAR = "resgraph.lark"
 
 
@@ -46,12 +55,16 @@ class _Layout:
 
     def __init__(self) -> None:
         self.comments: list[Token] = []
+        self.spans: _ToAst | None = None  # places tokens in the file being parsed (set by _parser)
 
     def process(self, stream):
         stack: list[str] = []
         last: Token | None = None
         newline: Token | None = None
-        for tok in stream:
+        for count, tok in enumerate(stream):
+            if count == MAX_TOKENS:
+                raise LimitError(f"the file has more than {MAX_TOKENS} tokens", self.spans._tspan(tok),
+                                 hint="write repeated layers with loops, repetitions (* n) and blocks")
             kind = tok.type
             if kind == "COMMENT":
                 self.comments.append(tok)
@@ -71,7 +84,7 @@ class _Layout:
             if value in ("(", "[", "{") and kind != "STRING":
                 stack.append(value)
                 if len(stack) > MAX_NESTING:
-                    raise LimitError(f"brackets nested more than {MAX_NESTING} deep", _tok_span(tok, None),
+                    raise LimitError(f"brackets nested more than {MAX_NESTING} deep", self.spans._tspan(tok),
                                      hint="split the expression into let bindings or blocks")
             elif value in (")", "]", "}") and kind != "STRING":
                 if value == "}" and stack and stack[-1] == "{" and last is not None and last.value != "{" and last.type != "_NL":
@@ -398,20 +411,54 @@ def _define(table: dict, other: dict, item, kind: str) -> None:
     table[item.name] = item
 
 
+OPTIONS = dict(parser="lalr", lexer="basic", start=["start", "template_part", "literal"],
+               propagate_positions=True, maybe_placeholders=True)
+
+
+def cache_file(grammar: str) -> str | None:
+    """Where the analysed grammar may be cached, or None when no private place is at hand.
+
+    The cache is a pickle, and unpickling runs code, so it lives only in a directory of the user's
+    own (`$XDG_CACHE_HOME/resgraph` or `~/.cache/resgraph`, made 0700) that nobody else can write,
+    never in the shared temp folder. Its name follows the grammar, Lark and Python versions.
+    """
+    if not hasattr(os, "getuid"):
+        return None
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
+        root = os.path.join(base, "resgraph")
+        os.makedirs(root, mode=0o700, exist_ok=True)
+        if not _private(os.lstat(root), stat.S_ISDIR):
+            return None
+        key = f"{grammar}\0{OPTIONS}\0{_lark.__version__}\0{sys.version_info[:2]}"
+        path = os.path.join(root, f"parser-{hashlib.sha256(key.encode()).hexdigest()[:32]}.lark")
+        try:
+            if not _private(os.lstat(path), stat.S_ISREG):
+                return None
+        except FileNotFoundError:
+            pass
+        return path
+    except (OSError, RuntimeError):  # no home directory, a read-only one, ...
+        return None
+
+
+def _private(st: os.stat_result, is_kind) -> bool:
+    """Owned by this user, of the expected kind (a symlink is not), writable by nobody else."""
+    return is_kind(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
 @lru_cache(maxsize=1)
 def _parser() -> tuple[Lark, _ToAst, _Layout]:
     transformer, layout = _ToAst(), _Layout()
-    lark = Lark(
-        grammar_path().read_text(),
-        parser="lalr",
-        lexer="basic",
-        start=["start", "template_part", "literal"],
-        propagate_positions=True,
-        maybe_placeholders=True,
-        postlex=layout,
-        cache=True,  # the grammar analysis, cached in the temp folder: startup in milliseconds
-    )
-    transformer.parser = lark
+    grammar = grammar_path().read_text()
+    cache = cache_file(grammar)  # the grammar analysis takes ~0.7 s; loading it ~0.05 s
+    lark = Lark(grammar, **OPTIONS, postlex=layout, cache=cache or False)
+    if cache is not None:
+        try:
+            os.chmod(cache, 0o600)  # Lark writes it with the umask's mode
+        except OSError:
+            pass
+    transformer.parser, layout.spans = lark, transformer
     return lark, transformer, layout
 
 
@@ -420,18 +467,14 @@ _LOCK = threading.RLock()
 
 def parse(text: str, path: str = "<string>") -> ast.File:
     """Parse .rg text into an `ast.File` (comments included); SyntaxError_ on bad input."""
-    source = Source(path, text)
-    lark, transformer, layout = _parser()
-    with _LOCK:
-        layout.comments = []
-        transformer.source, transformer.offset = source, (0, 0)
-        file = _run(lark, text, "start", source, transformer)
-        file.comments = [ast.Comment(t.value, _tok_span(t, source)) for t in layout.comments]
-    return file
+    return parse_source(Source(path, text))
 
 
 def parse_source(source: Source) -> ast.File:
     """Like `parse`, reusing an existing Source so that spans point at it."""
+    if len(source.text) > MAX_CHARS:
+        raise LimitError(f"the file has {len(source.text):,} characters, more than the limit {MAX_CHARS:,}",
+                         Span(source, 0, 0), hint="write repeated layers with loops, repetitions (* n) and blocks")
     lark, transformer, layout = _parser()
     with _LOCK:
         layout.comments = []
