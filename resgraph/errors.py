@@ -13,6 +13,7 @@ mistake in a file at once. `str(error)` renders them the way compilers do::
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -25,13 +26,17 @@ class Source:
     text: str
 
     def line(self, lineno: int) -> str:
-        lines = self.text.splitlines()
-        return lines[lineno - 1] if 1 <= lineno <= len(lines) else ""
+        """Line `lineno` as the lexer counts lines: only "\\n" ends one (\\f, \\v, \\x85, U+2028 do not)."""
+        lines = self.text.split("\n")
+        return lines[lineno - 1].removesuffix("\r") if 1 <= lineno <= len(lines) else ""
 
 
 @dataclass(frozen=True)
 class Span:
-    """1-based line/column region of a source; end is exclusive and may be on a later line."""
+    """1-based line/column region of a source; end is exclusive and may be on a later line.
+
+    Line 0 with a source means the whole file (see `Span.file`): it renders as `path`, no line:col.
+    """
 
     source: Source | None
     line: int
@@ -43,8 +48,13 @@ class Span:
     def path(self) -> str:
         return self.source.path if self.source else "<unknown>"
 
+    @classmethod
+    def file(cls, path: str) -> Span:
+        """A whole file, for errors about the file itself (unreadable, not text, no model)."""
+        return cls(Source(str(path), ""), 0, 0)
+
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}"
+        return f"{self.path}:{self.line}:{self.col}" if self.line > 0 else self.path
 
     def __repr__(self) -> str:
         return f"Span({self})"
@@ -63,7 +73,8 @@ class Diagnostic:
     kind: type[ResgraphError] | None = None
 
     def render(self) -> str:
-        where = f"{self.span}: " if self.span is not None and self.span.line > 0 else ""
+        span = self.span
+        where = f"{span}: " if span is not None and (span.line > 0 or span.source is not None) else ""
         out = [f"{where}{self.severity}: {self.message}"]
         out.extend(_excerpt(self.span))
         if self.hint:
@@ -73,11 +84,15 @@ class Diagnostic:
         return "\n".join(out)
 
 
+# Characters that would act on the terminal instead of showing (escapes, bidi overrides): shown as '?'.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
 def _excerpt(span: Span | None) -> list[str]:
     """The source line and a caret under the span (tildes to the end of a one-line span)."""
     if span is None or span.source is None or span.line <= 0:
         return []
-    text = span.source.line(span.line).rstrip("\n").expandtabs(1)
+    text = _UNPRINTABLE.sub("?", span.source.line(span.line).expandtabs(1))
     if not text.strip():
         return []
     width = 1
