@@ -8,11 +8,21 @@ A saved model is a directory::
     weights.safetensors   every parameter and buffer (BN running stats included), by state_dict key
 
 Loading parses the spec, rebuilds the module and checks every tensor's name and shape against it
-before copying; nothing in the directory is executed or unpickled.
+before copying; nothing in the directory is executed or unpickled, and nothing outside it is read:
+every file must be a regular file inside the directory, reached without symbolic links.
+
+Saving is atomic: everything is written into a hidden sibling directory that is then renamed into
+place, so a failed save leaves nothing behind. An existing target is replaced only if it is empty
+or a saved model holding nothing but these three files; anything else is refused.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import stat
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +32,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import fx
 
-from ..errors import UsageError, WeightsError
+from ..errors import Span, UsageError, WeightsError
 from .fx import build_module
 
 FORMAT = "resgraph-model"
@@ -48,14 +58,7 @@ class Manifest(BaseModel):
 def save(module: fx.GraphModule, directory: str | Path) -> Path:
     """Write `module` (opt level 0, trained or not) to `directory`; returns the directory."""
     graph = _graph_of(module)
-    directory = Path(directory)
-    if directory.exists() and any(directory.iterdir()) and not (directory / MANIFEST).is_file():
-        raise UsageError(
-            f"{directory} exists and is not a saved resgraph model; refusing to write into it",
-            hint="pick a new or empty directory",
-        )
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / SPEC).write_text(graph.to_rg())
+    directory = _directory_arg(directory, "save_model")
     manifest = Manifest(
         format=FORMAT,
         version=VERSION,
@@ -64,32 +67,107 @@ def save(module: fx.GraphModule, directory: str | Path) -> Path:
         params={k: _encode(v) for k, v in graph.params.items()},
         input_shape=list(graph.attrs(graph.inputs[0]).shape),
     )
+    files = {SPEC: graph.to_rg(), MANIFEST: manifest.model_dump_json(indent=2) + "\n"}
     tensors = {k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
-    save_file(tensors, str(directory / WEIGHTS), metadata={"format": "pt", "model": graph.name})
-    (directory / MANIFEST).write_text(manifest.model_dump_json(indent=2) + "\n")
+    created: list[Path] = []
+    tmp = None
+    try:
+        _check_target(directory)
+        created = [p for p in directory.parents if not p.exists()]  # innermost first
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        tmp = directory.with_name(f".{directory.name}.{uuid.uuid4().hex[:8]}.saving")
+        tmp.mkdir()  # not mkdtemp: the saved directory gets the usual mode (umask), not 0700
+        save_file(tensors, str(tmp / WEIGHTS), metadata={"format": "pt", "model": graph.name})
+        for name, text in files.items():
+            (tmp / name).write_text(text, encoding="utf-8")
+        _move_into_place(tmp, directory)
+    except BaseException as exc:  # leave nothing behind: the half-written save, the parents made for it
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        for parent in created:
+            with contextlib.suppress(OSError):
+                parent.rmdir()
+        if isinstance(exc, (OSError, SafetensorError)):
+            raise UsageError(f"cannot save the model: {getattr(exc, 'strerror', None) or exc}; nothing was written",
+                             Span.file(str(directory)),
+                             hint="save to a directory you can write to, on a disk with space left") from None
+        raise
     return directory
+
+
+def _check_target(directory: Path) -> None:
+    """Refuse a target we would have to clobber: only an empty directory or a saved model is replaced."""
+    where = Span.file(str(directory))
+    if directory.is_symlink():
+        raise UsageError("this is a symbolic link; refusing to replace it", where,
+                         hint="save to the directory it points to, or to a new one")
+    if not directory.exists():
+        return
+    if not directory.is_dir():
+        raise UsageError("this exists and is not a directory; refusing to overwrite it", where,
+                         hint="pick a new or empty directory")
+    names = {p.name for p in directory.iterdir()}
+    if names and MANIFEST not in names:
+        raise UsageError("this directory is not empty and not a saved resgraph model; refusing to write into it",
+                         where, hint="pick a new or empty directory")
+    extra = sorted(names - {MANIFEST, SPEC, WEIGHTS})
+    if extra:
+        shown = ", ".join(extra[:3]) + (f" and {len(extra) - 3} more" if len(extra) > 3 else "")
+        raise UsageError(f"this saved model's directory also holds {shown}; refusing to replace it", where,
+                         hint="move those files out, or save to a new directory")
+    if not os.access(directory, os.W_OK):
+        raise UsageError("this directory is read-only", where, hint="save to a directory you can write to")
+
+
+def _move_into_place(tmp: Path, directory: Path) -> None:
+    """Rename the finished save onto `directory`; an old save is set aside first and removed after."""
+    if not directory.exists():
+        os.rename(tmp, directory)
+        return
+    os.chmod(tmp, stat.S_IMODE(directory.stat().st_mode))
+    old = directory.with_name(f".{directory.name}.{uuid.uuid4().hex[:8]}.old")
+    os.rename(directory, old)
+    try:
+        os.rename(tmp, directory)
+    except OSError:
+        os.rename(old, directory)
+        raise
+    for name in (MANIFEST, SPEC, WEIGHTS):  # only a saved model's own files (_check_target), never rmtree
+        with contextlib.suppress(FileNotFoundError):
+            (old / name).unlink()
+    with contextlib.suppress(OSError):  # something appeared there since the check: leave it be
+        old.rmdir()
 
 
 def load(directory: str | Path) -> fx.GraphModule:
     """Rebuild a module saved by `save` from its spec and fill it with the saved tensors."""
-    from ..syntax.loader import load_graph
+    from ..syntax.loader import check_regular, load_graph, outside
 
-    directory = Path(directory)
+    directory = _directory_arg(directory, "load_model")
     manifest = _read_manifest(directory)
-    spec = directory / manifest.spec
-    if not spec.is_file():
-        raise WeightsError(f"{directory}: the manifest names {manifest.spec}, which is missing")
+    root = directory.resolve()
+    why = "the name holds a NUL character" if "\0" in manifest.spec else outside(root, Path(manifest.spec))
+    if why:
+        raise WeightsError(f"the manifest's spec {manifest.spec!r} is refused: {why}",
+                           Span.file(str(directory / MANIFEST)),
+                           hint="a saved model reads only regular files inside its directory")
+    spec = root / manifest.spec
+    if not os.path.lexists(spec):
+        raise WeightsError(f"the manifest names {manifest.spec}, which is missing", Span.file(str(directory / MANIFEST)))
     graph = load_graph(
-        str(spec),
+        spec,
         model=manifest.model,
         input_shape=tuple(manifest.input_shape),
         params={k: _decode(v) for k, v in manifest.params.items()},
+        confine=root,
     )
     module = build_module(graph, seed=0)  # seeded: filling it must not consume the global RNG
+    weights = directory / WEIGHTS
+    check_regular(weights, kind=WeightsError, follow_symlinks=False)
     try:
-        tensors = load_file(str(directory / WEIGHTS))
+        tensors = load_file(str(weights))
     except (OSError, SafetensorError) as exc:
-        raise WeightsError(f"{directory / WEIGHTS}: cannot read weights: {exc}") from None
+        raise WeightsError(f"cannot read weights: {exc}", Span.file(str(weights))) from None
     _check_tensors(directory, tensors, module.state_dict())
     dtypes = {t.dtype for t in tensors.values() if t.is_floating_point()}
     if len(dtypes) == 1 and dtypes != {torch.get_default_dtype()}:
@@ -110,21 +188,35 @@ def _graph_of(module: Any):
     return meta["graph"]
 
 
+def _directory_arg(directory: Any, function: str) -> Path:
+    """The API's directory argument as a Path; anything else is a usage error, not a TypeError."""
+    if not isinstance(directory, (str, Path)):
+        raise UsageError(f"{function} takes a directory path (a str or Path), not {type(directory).__name__}")
+    if "\0" in str(directory):
+        raise UsageError(f"{function}: {str(directory)!r} is not a path (it holds a NUL character)")
+    return Path(directory)
+
+
 def _read_manifest(directory: Path) -> Manifest:
+    from ..syntax.loader import read_file
+
     path = directory / MANIFEST
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise UsageError(
-            f"no saved model at {directory}: {MANIFEST} is missing",
+            f"no saved model here: {MANIFEST} is missing",
+            Span.file(str(directory)),
             hint="save one with resgraph.save_model(module, dir) or `resgraph compile SPEC --save DIR`",
         )
+    data = read_file(path, kind=WeightsError, follow_symlinks=False)
     try:
-        manifest = Manifest.model_validate_json(path.read_text())
+        manifest = Manifest.model_validate_json(data)
     except ValidationError as exc:
-        raise WeightsError(f"{path} is damaged: {exc.errors()[0]['msg']}") from None
+        raise WeightsError(f"this manifest is damaged: {exc.errors()[0]['msg']}", Span.file(str(path))) from None
     if manifest.format != FORMAT or manifest.version > VERSION:
         raise WeightsError(
-            f"{path}: format {manifest.format!r} version {manifest.version} is not one this "
+            f"format {manifest.format!r} version {manifest.version} is not one this "
             f"resgraph reads ({FORMAT!r} up to version {VERSION})",
+            Span.file(str(path)),
             hint="upgrade resgraph",
         )
     return manifest
@@ -148,7 +240,8 @@ def _check_tensors(directory: Path, saved: dict[str, torch.Tensor], expected: di
             shown = "\n  ".join(items[:20]) + (f"\n  ... and {len(items) - 20} more" if len(items) > 20 else "")
             parts.append(f"{len(items)} {title}:\n  {shown}")
     raise WeightsError(
-        f"{directory / WEIGHTS} does not match its spec:\n" + "\n".join(parts),
+        "these weights do not match their spec:\n" + "\n".join(parts),
+        Span.file(str(directory / WEIGHTS)),
         hint="the spec or its parameters changed since saving; restore them or save again",
     )
 

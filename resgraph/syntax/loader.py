@@ -6,6 +6,10 @@ elaborates it and runs the static checks. Every failure is a `ResgraphError`.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +27,13 @@ from .values import Evaluator, Env
 
 
 def load_graph(source: str | Path, *, model: str | None = None, input_shape=None,
-               params: dict[str, Any] | None = None) -> Graph:
-    """A checked Graph from a `.rg` path, `path.rg:model`, or a zoo model name (`"resnet50"`)."""
-    path, model = resolve(source, model)
-    unit = load_unit(path)
+               params: dict[str, Any] | None = None, confine: Path | None = None) -> Graph:
+    """A checked Graph from a `.rg` path, `path.rg:model`, or a zoo model name (`"resnet50"`).
+
+    `confine` (a resolved directory) is for saved models: see `load_unit`.
+    """
+    path, model = (Path(source), model) if confine is not None else resolve(source, model)
+    unit = load_unit(path, confine=confine)
     return build(unit, pick_model(unit, model, path), params or {}, input_shape)
 
 
@@ -75,6 +82,8 @@ def resolve(source: str | Path, model: str | None) -> tuple[Path, str | None]:
     path = Path(text)
     if path.is_file():
         return path, model
+    if os.path.lexists(path):
+        read_file(path, kind=UsageError)  # says what it is instead of "no such file"
     if not isinstance(source, Path) and text.isidentifier():
         found = zoo.find_model(text)
         if found is not None:
@@ -84,36 +93,109 @@ def resolve(source: str | Path, model: str | None) -> tuple[Path, str | None]:
     raise UsageError(f"no such file: {text}")
 
 
-def _read(path: Path, span: Span | None = None) -> Source:
+def read_file(path: Path, span: Span | None = None, *, kind: type[ResgraphError] = ImportError_,
+              follow_symlinks: bool = True) -> bytes:
+    """The bytes of a regular file, or `kind` located at `span` (else at the file itself).
+
+    FIFOs, devices and directories are refused before opening (a FIFO blocks its reader); the
+    open is non-blocking and the file rechecked, in case another was swapped in meanwhile.
+    """
+    check_regular(path, span, kind=kind, follow_symlinks=follow_symlinks)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | (0 if follow_symlinks else getattr(os, "O_NOFOLLOW", 0))
+    with _os_errors(path, span, kind):
+        with os.fdopen(os.open(path, flags), "rb") as f:
+            _refuse_special(os.fstat(f.fileno()).st_mode, path, span, kind)
+            return f.read()
+
+
+def check_regular(path: Path, span: Span | None = None, *, kind: type[ResgraphError] = ImportError_,
+                  follow_symlinks: bool = True) -> None:
+    """Raise `kind` unless `path` is a regular file; only stats it, so nothing can block."""
+    with _os_errors(path, span, kind):
+        _refuse_special(os.stat(path, follow_symlinks=follow_symlinks).st_mode, path, span, kind)
+
+
+def _subject(path: Path, span: Span | None) -> str:
+    """How a message names the file: by name when located elsewhere (an import), else 'the file'."""
+    return str(path) if span is not None else "the file"
+
+
+@contextlib.contextmanager
+def _os_errors(path: Path, span: Span | None, kind: type[ResgraphError]) -> Iterator[None]:
     try:
-        return Source(str(path), path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise SyntaxError_(f"{path} is not UTF-8 text", span) from None
+        yield
+    except ValueError:  # a NUL character in the name
+        raise kind(f"{str(path)!r} is not a file name (it holds a NUL character)", span or Span.file(str(path))) from None
     except OSError as exc:
-        raise ImportError_(f"cannot read {path}: {exc.strerror or exc}", span) from None
+        raise kind(f"cannot read {_subject(path, span)}: {exc.strerror or exc}", span or Span.file(str(path))) from None
 
 
-def load_unit(path: Path | None, source: Source | None = None) -> Unit:
-    """Parse a file and, recursively, everything it imports (each file once)."""
-    source = source or _read(path)
+_SPECIAL = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISLNK, "a symbolic link"),
+            (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
+
+
+def _refuse_special(mode: int, path: Path, span: Span | None, kind: type[ResgraphError]) -> None:
+    if not stat.S_ISREG(mode):
+        what = next((what for test, what in _SPECIAL if test(mode)), "a special file")
+        raise kind(f"{_subject(path, span)} is {what}, not a regular file", span or Span.file(str(path)),
+                   hint="name a regular file")
+
+
+def read_source(path: Path, span: Span | None = None, *, follow_symlinks: bool = True) -> Source:
+    """A spec file as text. Text that is not UTF-8 or holds NUL bytes is refused without quoting it."""
+    data = read_file(path, span, follow_symlinks=follow_symlinks)
+    subject = _subject(path, span)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SyntaxError_(f"{subject} is not UTF-8 text", span or Span.file(str(path)),
+                           hint="a spec is a UTF-8 .rg text file") from None
+    if "\0" in text:
+        raise SyntaxError_(f"{subject} is not a text file (it holds NUL bytes)", span or Span.file(str(path)),
+                           hint="a spec is a UTF-8 .rg text file") from None
+    return Source(str(path), text)
+
+
+def load_unit(path: Path | None, source: Source | None = None, *, confine: Path | None = None) -> Unit:
+    """Parse a file and, recursively, everything it imports (each file once).
+
+    With `confine` (a saved model's resolved directory; the caller checks `path` with `outside`)
+    every path it imports must be a regular file inside that directory, reached without symbolic
+    links: a saved model is data from elsewhere and must not read (and echo) other files.
+    """
+    source = source or read_source(path, follow_symlinks=confine is None)
     base = path.resolve().parent if path is not None else Path.cwd()
     key = path.resolve() if path is not None else None
-    return _load(source, base, key, {}, [])
+    return _load(source, base, key, {}, [], confine)
 
 
-def _load(source: Source, base: Path, key: Path | None, done: dict[Path, Unit], stack: list[Path]) -> Unit:
+def outside(root: Path, path: Path) -> str | None:
+    """Why `path` is not a file inside the resolved directory `root`, or None if it is."""
+    lexical = Path(os.path.normpath(root / path))
+    if lexical == root or not lexical.is_relative_to(root):
+        return f"{path} is outside {root}"
+    try:
+        if lexical.resolve() != lexical:
+            return f"{path} goes through a symbolic link"
+    except (OSError, RuntimeError):  # a symlink loop
+        return f"{path} goes through a symbolic link"
+    return None
+
+
+def _load(source: Source, base: Path, key: Path | None, done: dict[Path, Unit], stack: list[Path],
+          confine: Path | None) -> Unit:
     file = parse_source(source)
     unit = Unit(source, file, sources=[source])
     if key is not None:
         stack = [*stack, key]
     for imp in file.imports:
-        target = _import_path(imp, base)
+        target = _import_path(imp, base, confine)
         if target in stack:
             cycle = " -> ".join(p.name for p in [*stack[stack.index(target):], target])
             raise ImportError_(f"import cycle: {cycle}", imp.span, hint="move the shared blocks into a third file")
         dep = done.get(target)
         if dep is None:
-            dep = _load(_read(target, imp.span), target.parent, target, done, stack)
+            dep = _load(read_source(target, imp.span), target.parent, target, done, stack, confine)
             done[target] = dep
         for s in dep.sources:
             if all(s is not t for t in unit.sources):
@@ -130,10 +212,22 @@ def _load(source: Source, base: Path, key: Path | None, done: dict[Path, Unit], 
     return unit
 
 
-def _import_path(imp: ast.Import, base: Path) -> Path:
+def _import_path(imp: ast.Import, base: Path, confine: Path | None) -> Path:
     if imp.is_path:
-        target = (base / imp.target).resolve()
-        if not target.is_file():
+        if "\0" in imp.target:
+            raise ImportError_("an import path cannot hold a NUL character", imp.span)
+        if not imp.target.endswith(".rg"):
+            raise ImportError_(f"'{imp.target}' is not a .rg file; an import names a spec", imp.span,
+                               hint='import a .rg file (import "blocks.rg") or a shipped spec by name (import resnet)')
+        if confine is not None:
+            why = outside(confine, base / imp.target)
+            if why:
+                raise ImportError_(f"a saved model imports only files inside its directory: {why}", imp.span)
+        try:
+            target = (base / imp.target).resolve()
+        except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python < 3.13)
+            raise ImportError_(f"cannot resolve '{imp.target}': {exc}", imp.span) from None
+        if not os.path.lexists(target):
             raise ImportError_(f"cannot find '{imp.target}' (looked in {base})", imp.span)
         return target
     found = zoo.module_path(imp.target)
@@ -155,18 +249,19 @@ def _merge(into: dict, new: dict, imp: ast.Import, kind: str) -> None:
 
 def pick_model(unit: Unit, model: str | None, path: Path) -> tuple[ast.ModelDef, Unit]:
     own = unit.file.models
+    here = Span(unit.source, 0, 0)  # the whole file: these errors have no line
     if model is not None:
         if model in unit.models:
             return unit.models[model]
-        raise NameError_(f"{path.name} has no model '{model}'",
+        raise NameError_(f"this file has no model '{model}'", here,
                          hint=did_you_mean(model, unit.models) or _listing(unit))
     if path.stem in own:
         return unit.models[path.stem]
     if len(own) == 1:
         return unit.models[next(iter(own))]
     if not own:
-        raise UsageError(f"{path.name} defines no model", hint="add one: model net { input x[3, 32, 32] ... }")
-    raise UsageError(f"{path.name} defines {len(own)} models; pick one",
+        raise UsageError("this file defines no model", here, hint="add one: model net { input x[3, 32, 32] ... }")
+    raise UsageError(f"this file defines {len(own)} models; pick one", here,
                      hint=f"{path.name}:{next(iter(own))} or model=\"...\"; {_listing(unit)}")
 
 
