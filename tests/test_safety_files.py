@@ -7,7 +7,6 @@ import stat
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -260,7 +259,7 @@ def test_a_failed_save_keeps_the_previous_one(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run0"]
 
 
-def test_save_refuses_what_it_would_clobber(tmp_path):
+def test_save_refuses_what_it_would_clobber(tmp_path, monkeypatch):
     module = _module()
     (tmp_path / "file").write_text("mine")
     message = refused(UsageError, resgraph.save_model, module, tmp_path / "file")
@@ -272,10 +271,17 @@ def test_save_refuses_what_it_would_clobber(tmp_path):
     assert "also holds notes.txt; refusing to replace it" in message and (run / "notes.txt").read_text() == "mine"
     (tmp_path / "link").symlink_to(tmp_path / "run")
     assert "symbolic link" in refused(UsageError, resgraph.save_model, module, tmp_path / "link")
+    monkeypatch.chdir(run)
+    assert "current directory" in refused(UsageError, resgraph.save_model, module, ".")
     empty = tmp_path / "empty"
     empty.mkdir(mode=0o750)
     resgraph.save_model(module, empty)  # an empty directory is filled, keeping its mode
     assert stat.S_IMODE(empty.stat().st_mode) == 0o750 and (empty / "model.rg").is_file()
+    monkeypatch.chdir(empty)
+    assert "current directory" in refused(UsageError, resgraph.save_model, module, "sub/..")
+    monkeypatch.chdir(tmp_path)
+    resgraph.save_model(module, "empty/sub/..")  # no name of its own: saved beside, then renamed onto it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "file", "link", "run"]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc is Linux's")

@@ -72,15 +72,16 @@ def save(module: fx.GraphModule, directory: str | Path) -> Path:
     created: list[Path] = []
     tmp = None
     try:
-        _check_target(directory)
-        created = [p for p in directory.parents if not p.exists()]  # innermost first
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        tmp = directory.with_name(f".{directory.name}.{uuid.uuid4().hex[:8]}.saving")
+        target = Path(os.path.abspath(directory))  # "." and "x/.." get a name to put a sibling beside
+        _check_target(target, Span.file(str(directory)))
+        created = [p for p in target.parents if not p.exists()]  # innermost first
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.saving")
         tmp.mkdir()  # not mkdtemp: the saved directory gets the usual mode (umask), not 0700
         save_file(tensors, str(tmp / WEIGHTS), metadata={"format": "pt", "model": graph.name})
         for name, text in files.items():
             (tmp / name).write_text(text, encoding="utf-8")
-        _move_into_place(tmp, directory)
+        _move_into_place(tmp, target)
     except BaseException as exc:  # leave nothing behind: the half-written save, the parents made for it
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -95,9 +96,8 @@ def save(module: fx.GraphModule, directory: str | Path) -> Path:
     return directory
 
 
-def _check_target(directory: Path) -> None:
+def _check_target(directory: Path, where: Span) -> None:
     """Refuse a target we would have to clobber: only an empty directory or a saved model is replaced."""
-    where = Span.file(str(directory))
     if directory.is_symlink():
         raise UsageError("this is a symbolic link; refusing to replace it", where,
                          hint="save to the directory it points to, or to a new one")
@@ -106,6 +106,9 @@ def _check_target(directory: Path) -> None:
     if not directory.is_dir():
         raise UsageError("this exists and is not a directory; refusing to overwrite it", where,
                          hint="pick a new or empty directory")
+    if os.path.samefile(directory, os.getcwd()):
+        raise UsageError("this is the current directory, which a save would replace", where,
+                         hint="save to a new directory below it")
     names = {p.name for p in directory.iterdir()}
     if names and MANIFEST not in names:
         raise UsageError("this directory is not empty and not a saved resgraph model; refusing to write into it",
