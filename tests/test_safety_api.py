@@ -61,15 +61,21 @@ def test_the_limits_are_far_above_every_zoo_model():
 
 def test_an_allocation_failure_in_compile_is_a_located_error(monkeypatch):
     """Under the limits a machine can still run out of memory: a CompileError at the layer."""
+    import resgraph.backend.fx as fx
+
     g = resgraph.loads(spec("    out = x -> conv(8, 3) -> wide: conv(64, 3)"), path="net.rg")
-    real = torch.empty
 
-    def empty(*shape, **kwargs):
-        if shape == (torch.Size([64, 8, 3, 3]),) and kwargs.get("device") == "cpu":
-            raise RuntimeError("DefaultCPUAllocator: can't allocate memory")
-        return real(*shape, **kwargs)
+    class Torch:  # torch as fx.py sees it, out of memory for one tensor (torch itself stays unpatched)
+        def __getattr__(self, name):
+            return getattr(torch, name)
 
-    monkeypatch.setattr(torch, "empty", empty)
+        @staticmethod
+        def empty(shape, **kwargs):
+            if shape == torch.Size([64, 8, 3, 3]):
+                raise RuntimeError("DefaultCPUAllocator: can't allocate memory")
+            return torch.empty(shape, **kwargs)
+
+    monkeypatch.setattr(fx, "torch", Torch())
     with pytest.raises(CompileError, match=r"cannot allocate the 18,432 bytes of 'wide.weight'") as exc:
         resgraph.compile(g)
     assert where(exc.value) == (3, 36)
@@ -204,3 +210,10 @@ def test_pooled_sizes_are_pytorchs_in_ceil_mode(op):
         except ShapeMismatch:  # stricter than torch: a window larger than the padded map is refused
             continue
         assert got == tuple(fn(torch.zeros(1, 1, size, size), k, s, p, ceil_mode=ceil).shape[2:]), (size, k, s, p)
+
+
+def test_a_builder_graphs_unknown_init_names_its_file():
+    b = resgraph.Builder("m", options={"init": "he"})
+    with pytest.raises(NameError_, match="unknown init scheme 'he'") as exc:
+        b.build(b.input(3, 8, 8).conv(8, 3))
+    assert exc.value.render().startswith(f"{__file__}: error:")

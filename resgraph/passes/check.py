@@ -109,7 +109,7 @@ def _finite(value: Any) -> bool:
 
 
 def _setting_span(graph, name: str, *, option: bool) -> Span | None:
-    """Where the model's file sets parameter or option `name`; None where it does not say.
+    """Where the model's file sets parameter or option `name` (the whole file where the text does not say).
 
     Parameters and options carry no span in the graph, so look for the name in the text: an
     option in the model's body, a parameter in its header (`model m(name: ...)`, `model d = m(name=...)`).
@@ -119,8 +119,8 @@ def _setting_span(graph, name: str, *, option: bool) -> Span | None:
         return None
     text = source.text
     head = re.search(rf"^[ \t]*(model\s+{re.escape(graph.name)})\b", text, re.MULTILINE)
-    if head is None:
-        return None
+    if head is None:  # a graph built in Python, or a model derived in another file
+        return Span(source, 0, 0)
     if option:
         found = re.compile(rf"\boption\s+({re.escape(name)})\b").search(text, head.end())
     else:
