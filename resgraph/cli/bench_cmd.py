@@ -6,15 +6,18 @@ from typing import List, Optional
 
 import typer
 
+from ..errors import ResgraphError, UsageError
+from .common import check_device, reported
+
 
 def bench(
     models: List[str] = typer.Argument(..., help="zoo model names, e.g. resnet50 densenet121"),
     device: str = typer.Option("cpu", help="cpu or cuda"),
-    batch: List[int] = typer.Option([1, 16], help="inference batch sizes (repeat the option)"),
-    size: int = typer.Option(224, help="input height and width"),
-    train_batch: int = typer.Option(8, help="batch of the training step"),
-    repeats: int = typer.Option(5, help="timed rounds per measure"),
-    warmup: int = typer.Option(2),
+    batch: List[int] = typer.Option([1, 16], min=1, help="inference batch sizes (repeat the option)"),
+    size: int = typer.Option(224, min=1, help="input height and width"),
+    train_batch: int = typer.Option(8, min=1, help="batch of the training step"),
+    repeats: int = typer.Option(5, min=1, help="timed rounds per measure"),
+    warmup: int = typer.Option(2, min=0),
     compile: bool = typer.Option(True, help="include the torch.compile rows"),
     train: bool = typer.Option(True, help="measure the training step time"),
     memory: bool = typer.Option(True, help="measure training peak memory (fresh processes)"),
@@ -26,6 +29,10 @@ def bench(
     """Time and measure compiled modules against the eager reference, interleaved, same weights."""
     from ..bench.run import main
 
+    with reported():
+        check_models(models, size)
+        check_device(device)
+
     argv = [*models, "--device", device, "--batch", *map(str, batch), "--size", str(size),
             "--train-batch", str(train_batch), "--repeats", str(repeats), "--warmup", str(warmup),
             "--json", json]
@@ -36,6 +43,24 @@ def bench(
     argv += [] if amp is None else ["--amp" if amp else "--no-amp"]
     argv += ["--markdown", markdown] if markdown else []
     main(argv, prog="resgraph bench")
+
+
+def check_models(models: list[str], size: int) -> None:
+    """Every model has an eager reference and takes a size x size input: usage errors (exit 2)
+    found in a second, not after minutes of benchmarking the models before it."""
+    from .. import api
+    from ..bench import eager
+
+    unknown = [m for m in models if m not in eager.names()]
+    if unknown:
+        raise UsageError(f"no eager reference for {', '.join(unknown)}",
+                         hint=f"bench runs: {', '.join(eager.names())}")
+    for m in models:
+        try:
+            api.load(m, input_shape=(3, size, size))
+        except ResgraphError as exc:
+            raise UsageError(f"--size {size} does not fit {m}: {exc.message}",
+                             hint="the zoo models need at least 32x32 (224 is their training size)") from None
 
 
 def register(app) -> None:

@@ -9,12 +9,30 @@ from typing import List, Optional
 
 import typer
 
-from ..errors import ResgraphError, UsageError
+from ..errors import GraphError, ResgraphError, Span, UsageError
 from .common import parse_params, parse_shape, print_diagnostics
 
 
+def models_of(source: str):
+    """(path, models to check, blocks the file sees): one model if named, else all in the file.
+
+    A file with neither models nor blocks (an empty one) is an error: passing it would say "ok"
+    about nothing.
+    """
+    from ..syntax.loader import load_unit, resolve
+
+    path, model = resolve(source, None)
+    if model is not None:
+        return path, [model], []
+    unit = load_unit(path)
+    if not unit.file.models and not unit.blocks:
+        raise GraphError("defines no model and no block: there is nothing to check", Span.file(path),
+                         hint="add a model: model net { input x[3, 32, 32] ... }")
+    return path, list(unit.file.models), list(unit.blocks)
+
+
 def check_sources(sources: list[str], params: dict, input_shape) -> int:
-    from ..syntax.loader import load_graph, model_names
+    from ..syntax.loader import load_graph
 
     status = 0
 
@@ -29,12 +47,13 @@ def check_sources(sources: list[str], params: dict, input_shape) -> int:
             return None
 
     for source in sources:
-        found = attempt(model_names, source)
+        found = attempt(models_of, source)
         if found is None:
             continue
-        path, models = found
+        path, models, blocks = found
         if not models:  # a library of blocks: parsing and resolving its imports is the check
-            typer.echo(f"{path}: ok, no models")
+            typer.echo(f"{path}: ok, no models; {len(blocks)} block{'s' * (len(blocks) != 1)}: "
+                       f"{', '.join(blocks)}")
         for model in models:
             graph = attempt(load_graph, path, model=model, input_shape=input_shape, params=params)
             if graph is None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import secrets
 import sys
+from pathlib import Path
 from typing import Iterator
 
 import typer
 
-from ..errors import ResgraphError, UsageError
+from ..errors import ResgraphError, Span, UsageError
 
 
 def print_diagnostics(diagnostics) -> None:
@@ -24,6 +27,14 @@ def reported() -> Iterator[None]:
     except ResgraphError as exc:
         print_diagnostics(exc.diagnostics)
         raise typer.Exit(2 if isinstance(exc, UsageError) else 1) from None
+
+
+def console():
+    """A Rich console as wide as the terminal; in a pipe, COLUMNS wide (80 without it), as Rich
+    decides. Tables are fitted to `console().width`, so none is cut or squeezed."""
+    from rich.console import Console
+
+    return Console()
 
 
 def parse_params(pairs: list[str] | None) -> dict:
@@ -46,3 +57,52 @@ def parse_shape(text: str | None) -> tuple[int, ...] | None:
         return tuple(int(v) for v in text.replace("x", ",").split(","))
     except ValueError:
         raise UsageError(f"--input-shape expects C,H,W (e.g. 3,224,224), got '{text}'") from None
+
+
+def check_device(text: str) -> str:
+    """`--device`: cpu, cuda or cuda:N, and a CUDA one only where this torch sees that device."""
+    import torch
+
+    try:
+        device = torch.device(text)
+    except (RuntimeError, ValueError):
+        device = None
+    if device is None or device.type not in ("cpu", "cuda"):
+        raise UsageError(f"--device expects cpu, cuda or cuda:N, got '{text}'")
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise UsageError(f"--device {text}: this torch sees no CUDA device", hint="use --device cpu")
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        raise UsageError(f"--device {text}: this machine has {torch.cuda.device_count()} CUDA device(s)",
+                         hint="number them from cuda:0")
+    return text
+
+
+def check_output(path: Path, example: str = "model.py") -> None:
+    """Fail before any work when `path` cannot be an output file (write_output catches the rest)."""
+    if path.is_dir():
+        raise UsageError("is a directory, not a file to write", Span.file(path),
+                         hint=f"name a file, e.g. {path / example}")
+    if path.parent.exists() and not path.parent.is_dir():
+        raise UsageError(f"cannot write here: {path.parent} is a file, not a directory", Span.file(path))
+    if not path.parent.is_dir():
+        raise UsageError(f"cannot write here: the directory {path.parent} does not exist", Span.file(path),
+                         hint=f"create it first (mkdir -p {path.parent})")
+
+
+def write_output(path: Path, text: str) -> None:
+    """Write through a temporary sibling renamed over `path`: a failure leaves neither a half-written
+    file nor the temporary one. The temporary is made with os.open, so the file gets the umask's mode."""
+    check_output(path)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise UsageError(f"cannot write a file in {path.parent}: {exc.strerror or exc}", Span.file(path),
+                         hint="choose a path in a directory you can write") from None

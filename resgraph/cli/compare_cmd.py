@@ -6,8 +6,8 @@ import json
 
 import typer
 
-from .common import reported
-from .summary_cmd import console, load_graph
+from .common import check_device, console, reported
+from .summary_cmd import load_graph
 
 
 def register(app: typer.Typer) -> None:
@@ -37,6 +37,8 @@ def register(app: typer.Typer) -> None:
                 raise UsageError("compare needs at least two models")
             if plot and not gradients:
                 raise UsageError("--plot draws gradient norms: drop --no-gradients")
+            if time:
+                check_device(device)
             graphs = [load_graph(s, param, input_shape) for s in sources]
             results = run(graphs, batch_size=batch_size, gradients=gradients,
                           grad_batch_size=grad_batch_size, time=time, device=device, seed=seed)
@@ -46,7 +48,7 @@ def register(app: typer.Typer) -> None:
                 typer.echo(json.dumps(results, indent=2))
             else:
                 out = console()
-                out.print(compare_table(results))
+                out.print(compare_table(results, out.width), crop=False)
                 note = f"batch size {batch_size}; activations in float32"
                 if gradients:
                     note += f"; gradients: one training step at init, batch {grad_batch_size}, seed {seed}"

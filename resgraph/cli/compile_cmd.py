@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 
 from ..errors import UsageError
-from .common import parse_params, parse_shape, print_diagnostics, reported
+from .common import check_output, parse_params, parse_shape, print_diagnostics, reported, write_output
 
 
 def compile_source(
@@ -32,6 +32,8 @@ def compile_source(
 
     if explain and not opt_level:
         raise UsageError("--explain lists what the optimizer changes; add -O1 or -O2")
+    if output is not None:
+        check_output(output)  # before the work, which can take a while
     started = time.perf_counter()
     graph = api.load(source, input_shape=input_shape, **params)
     loaded = time.perf_counter()
@@ -61,7 +63,7 @@ def compile_source(
     for key, value in rows:
         typer.echo(f"  {key:<11} {value}")
     if output is not None:
-        output.write_text(to_python(module))
+        write_output(output, to_python(module))
         typer.echo(f"wrote {output} (standalone: needs only torch)")
     if save is not None:
         api.save_model(module, save)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import typer
-from rich.console import Console
 
-from .common import parse_params, parse_shape, reported
+from .common import console, parse_params, parse_shape, reported
 
 
 def load_graph(source: str, params: list[str] | None, input_shape: str | None):
@@ -18,12 +17,6 @@ def load_graph(source: str, params: list[str] | None, input_shape: str | None):
     if sep and path.endswith(".rg"):
         return load(path, model=model, input_shape=parse_shape(input_shape), **parse_params(params))
     return load(source, input_shape=parse_shape(input_shape), **parse_params(params))
-
-
-def console() -> Console:
-    """Rich console that does not squeeze wide tables into 80 columns when piped."""
-    c = Console()
-    return c if c.is_terminal else Console(width=200)
 
 
 def register(app: typer.Typer) -> None:
@@ -52,5 +45,5 @@ def register(app: typer.Typer) -> None:
                 typer.echo(s.to_csv(), nl=False)
             else:
                 out = console()
-                out.print(summary_table(s))
-                out.print(summary_footer(s), highlight=False)
+                out.print(summary_table(s, out.width), crop=False)
+                out.print(summary_footer(s, out.width), highlight=False, crop=False, soft_wrap=True)

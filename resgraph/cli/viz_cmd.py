@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 from typer.core import TyperCommand
 
-from .common import parse_params, reported
+from .common import check_output, parse_params, reported
 
 
 def parse_depth(text: str) -> int | None | str:
@@ -47,6 +47,7 @@ def viz(
     from ..tools.viz import write
 
     with reported():
+        check_output(out, example="model.svg")
         folding = parse_depth(depth)
         path, model = split_source(source)
         graph = load(path, model=model, **parse_params(param))

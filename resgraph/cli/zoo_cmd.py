@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 import typer
 
-from .common import reported
+from .common import console, reported
 
 
 def macs(graph) -> tuple[int | None, int | None]:
@@ -35,14 +36,13 @@ def zoo(
     names: Annotated[
         list[str] | None, typer.Argument(help="Models or families to list (default: all).")
     ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable: one object per model")] = False,
 ) -> None:
     """List the shipped specs: family, parameters, GMACs at the default input size, reference."""
-    from rich.console import Console
-    from rich.table import Table
-
     from .. import zoo as index
     from ..api import load
     from ..errors import UsageError
+    from ..tools.analysis.tables import Col, fitted
 
     everything = index.model_names()
     known = set(everything) | {index.family(m) for m in everything}
@@ -54,33 +54,25 @@ def zoo(
                 f"no shipped model or family called {', '.join(unknown)}",
                 hint=f"families: {', '.join(sorted(known - set(everything)))}",
             )
-        table = Table(title="resgraph zoo", title_justify="left")
-        for col, justify in [
-            ("model", "left"),
-            ("family", "left"),
-            ("input", "left"),
-            ("params", "right"),
-            ("GMACs conv+fc", "right"),
-            ("GMACs all", "right"),
-            ("reference", "left"),
-        ]:
-            table.add_column(col, justify=justify)
-        for name in sorted(
-            chosen, key=lambda m: (index.FAMILIES.index(index.family(m)), _natural(m))
-        ):
+        entries = []
+        for name in sorted(chosen, key=lambda m: (index.FAMILIES.index(index.family(m)), _natural(m))):
             graph = load(name)
             weighted, total = macs(graph)
-            shape = graph.type_of(graph.inputs[0])
-            table.add_row(
-                name,
-                index.family(name),
-                "x".join(map(str, shape.dims())),
-                f"{graph.param_count():,}",
-                _giga(weighted),
-                _giga(total),
-                reference(graph.doc),
-            )
-    Console().print(table)
+            entries.append({
+                "model": name, "family": index.family(name), "input": list(graph.type_of(graph.inputs[0]).dims()),
+                "params": graph.param_count(), "macs_conv_linear": weighted, "macs_all": total,
+                "reference": reference(graph.doc),
+            })
+    if as_json:
+        typer.echo(json.dumps(entries, indent=2))
+        return
+    cols = [Col("model"), Col("family", drop=2), Col("input", drop=1), Col("params", right=True),
+            Col("GMACs conv+fc", right=True), Col("GMACs all", right=True, drop=3),
+            Col("reference", wrap=True, drop=4, min_wrap=30)]
+    rows = [[e["model"], e["family"], "x".join(map(str, e["input"])), f"{e['params']:,}",
+             _giga(e["macs_conv_linear"]), _giga(e["macs_all"]), e["reference"]] for e in entries]
+    out = console()
+    out.print(fitted("resgraph zoo", cols, rows, out.width), crop=False)
 
 
 def reference(doc: str | None) -> str:

@@ -1,7 +1,19 @@
-"""Human-readable renderings (rich tables, SI-prefixed numbers) of the analysis results."""
+"""Human-readable renderings (rich tables, SI-prefixed numbers) of the analysis results.
+
+Tables are fitted to the console's width (`fitted`): a name or a number is never cut, so a table
+that is too wide wraps its descriptive text, then drops its optional columns, and at last shows
+one record per row.
+"""
 
 from __future__ import annotations
 
+import textwrap
+from dataclasses import dataclass
+
+from rich import box
+from rich.cells import cell_len
+from rich.console import RenderableType
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -39,40 +51,165 @@ def big(n: int) -> str:
     return f"{text} (2^{n.bit_length() - 1})" if n & (n - 1) == 0 else text
 
 
-def summary_table(s: Summary) -> Table:
-    total = s.totals.params or 1
-    table = Table(title=f"{s.model} (batch size {s.batch_size})", show_footer=True)
-    t = s.totals
-    table.add_column("layer", footer="total", no_wrap=True)
-    table.add_column("op", no_wrap=True)
-    table.add_column("output shape", no_wrap=True)
-    table.add_column("params", justify="right", footer=f"{t.params:,}")
-    table.add_column("% params", justify="right", footer="100.0")
-    table.add_column("MACs", justify="right", footer=si(s.scaled(t.macs)))
-    table.add_column("activations", justify="right",
-                     footer=mib(s.scaled(None if t.activations is None else t.activations * 4)))
-    table.add_column("connected to")
-    for r in s.rows:
-        table.add_row(
-            r.name, r.op, r.shape, f"{r.params:,}" if r.params else "", f"{100 * r.params / total:.1f}" if r.params else "",
-            si(r.macs) if r.macs else ("?" if r.macs is None else ""), mib(r.activation_bytes),
-            ", ".join(r.connected_to),
-        )
+@dataclass(frozen=True)
+class Col:
+    """A column of a fitted table.
+
+    `wrap`: descriptive text, which may go onto more lines (at least `min_wrap` wide, and never
+    narrower than its longest word); other cells are names and numbers, always shown whole.
+    `drop`: 0 for a column always shown, else dropped when the width is short, highest first.
+    """
+
+    header: str
+    right: bool = False
+    wrap: bool = False
+    drop: int = 0
+    footer: str | None = None
+    min_wrap: int = 20
+
+
+GAP = 2  # spaces between columns (collapsed padding, no vertical rules)
+
+
+def fitted(title: str, cols: list[Col], rows: list[list[str]], width: int) -> RenderableType:
+    """A table of `rows` no wider than `width` with every name and number whole: descriptive
+    columns wrap first, then optional columns go (highest `drop` first), then one record per row.
+    Print it with `crop=False`: a single value longer than the width stays whole."""
+    keep = list(range(len(cols)))
+    for level in sorted({c.drop for c in cols if c.drop}, reverse=True) + [None]:
+        widths = _widths([cols[i] for i in keep], [[r[i] for i in keep] for r in rows], width)
+        if widths is not None:
+            return _table(title, [cols[i] for i in keep], [[r[i] for i in keep] for r in rows], widths)
+        keep = [i for i in keep if level is None or cols[i].drop < level]
+    return _records(title, cols, rows, width)
+
+
+def _widths(cols: list[Col], rows: list[list[str]], width: int) -> list[int] | None:
+    """Column widths within `width` (wrapped columns share what is left), or None if none fit."""
+    def longest(texts, words=False):
+        return max((cell_len(w) for t in texts for w in (t.split() if words else [t])), default=0)
+
+    natural, least = [], []
+    for i, c in enumerate(cols):
+        cells = [r[i] for r in rows] + [c.footer or ""]
+        full = max(longest(cells), cell_len(c.header) if c.wrap else 0, longest([c.header], words=True))
+        natural.append(max(full, cell_len(c.header)))
+        least.append(max(min(full, c.min_wrap), longest(cells, words=True), longest([c.header], words=True))
+                     if c.wrap else full)
+    room = width - GAP * (len(cols) - 1)
+    if sum(natural) <= room:
+        return natural
+    if sum(least) > room:
+        return None
+    widths, spare = list(least), room - sum(least)
+    for i, c in enumerate(cols):  # what is left goes to the wrapped columns, in order
+        if c.wrap:
+            extra = min(spare, natural[i] - widths[i])
+            widths[i] += extra
+            spare -= extra
+    return widths
+
+
+def _table(title: str, cols: list[Col], rows: list[list[str]], widths: list[int]) -> Table:
+    """Cells as Text, so a `[` in a name or a reference is shown, not read as Rich markup."""
+    footer = any(c.footer is not None for c in cols)
+    table = Table(title=Text(title), box=box.SIMPLE_HEAVY, show_edge=False, pad_edge=False,
+                  collapse_padding=True, show_footer=footer)
+    for c, w in zip(cols, widths):
+        table.add_column(Text(c.header), footer=Text(c.footer or ""), justify="right" if c.right else "left",
+                         width=w, overflow="fold")
+    for r in rows:
+        table.add_row(*map(Text, r))
     return table
 
 
-def summary_footer(s: Summary) -> str:
+class Lines:
+    """Lines shown as they are: Rich neither wraps nor pads them (print with crop=False)."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+
+    def __rich_console__(self, console, options):
+        for line in self.lines:
+            yield Segment(line)
+            yield Segment.line()
+
+
+def _records(title: str, cols: list[Col], rows: list[list[str]], width: int) -> Lines:
+    """One block per row: its first cell, then `header  value` lines, text wrapped to the width."""
+    pad = max(cell_len(c.header) for c in cols[1:]) + 2
+    lines = [title, ""]
+    for r in [*rows, [c.footer or "" for c in cols]] if cols[0].footer else rows:
+        lines.append(r[0])
+        for c, value in zip(cols[1:], r[1:]):
+            if not value:
+                continue
+            if 2 + pad + cell_len(value) <= width:
+                lines.append(f"  {c.header:<{pad}}{value}")
+            else:  # the value whole (wrapped at spaces if it is text) on lines of its own
+                lines.append(f"  {c.header}")
+                parts = textwrap.wrap(value, max(1, width - 4), break_long_words=False) if c.wrap else [value]
+                lines.extend("    " + part for part in parts)
+    return Lines(lines)
+
+
+def pack(lead: str, items: list[str], width: int) -> str:
+    """`lead`, three spaces, then `items` space-separated, broken between items (never inside one)
+    where a line would pass `width`; continuation lines are indented by four."""
+    lines, line = [], lead
+    for k, item in enumerate(items):
+        joint = " " if k else "   "
+        if cell_len(line + joint + item) > width and line.strip():
+            lines.append(line)
+            line = "    " + item
+        else:
+            line += joint + item
+    return "\n".join([*lines, line])
+
+
+def summary_table(s: Summary, width: int = 200) -> RenderableType:
+    total = s.totals.params or 1
+    t = s.totals
+    cols = [
+        Col("layer", footer="total"),
+        Col("op", drop=3),
+        Col("output shape", drop=2),
+        Col("params", right=True, footer=f"{t.params:,}"),
+        Col("% params", right=True, drop=5, footer="100.0"),
+        Col("MACs", right=True, footer=si(s.scaled(t.macs))),
+        Col("activations", right=True, drop=1,
+            footer=mib(s.scaled(None if t.activations is None else t.activations * 4))),
+        Col("connected to", wrap=True, drop=4),
+    ]
+    rows = [
+        [r.name, r.op, r.shape, f"{r.params:,}" if r.params else "", f"{100 * r.params / total:.1f}" if r.params else "",
+         si(r.macs) if r.macs else ("?" if r.macs is None else ""), mib(r.activation_bytes), ", ".join(r.connected_to)]
+        for r in s.rows
+    ]
+    return fitted(f"{s.model} (batch size {s.batch_size})", cols, rows, width)
+
+
+def summary_footer(s: Summary, width: int = 200) -> str:
+    """The totals, one per line; an explanation that does not fit goes on indented lines below."""
     t = s.totals
     hint = ["(? = needs a known input size: pass --input-shape C,H,W)"] if t.macs is None else []
+    peak = f", reached at {s.inference_peak_at})" if s.inference_peak_at else ")"
+    saved = [f"{op} {mib(b)};" for op, b in sorted(s.training_saved_by_op.items(), key=lambda kv: -kv[1])]
+    saved = ["(what autograd keeps for backward;", *saved] if saved else ["(what autograd keeps for backward)"]
+    saved[-1] = saved[-1].removesuffix(";").removesuffix(")") + ")"
+    col = 25 if width >= 60 else 0  # labels aligned where there is room
+
+    def lead(label: str, value: str) -> str:
+        return f"{label}: ".ljust(col) + value
+
     return "\n".join([*hint,
-        f"parameters:              {t.params:,}",
-        f"MACs, conv + linear:     {si(s.scaled(t.weighted_macs))}   (what torchvision/fvcore/thop report)",
-        f"MACs, other ops:         {si(s.scaled(t.other_macs))}   (bn, add, pooling; concat copies, adds nothing)",
-        f"inference peak:          {mib(s.inference_peak_bytes)}   (live activations, float32"
-        + (f", reached at {s.inference_peak_at})" if s.inference_peak_at else ")"),
-        f"training, saved:         {mib(s.training_saved_bytes)}   (what autograd keeps for backward"
-        + "".join(f"; {op} {mib(b)}" for op, b in sorted(s.training_saved_by_op.items(), key=lambda kv: -kv[1]))
-        + ")",
+        lead("parameters", f"{t.params:,}"),
+        pack(lead("MACs, conv + linear", si(s.scaled(t.weighted_macs))),
+             "(what torchvision/fvcore/thop report)".split(), width),
+        pack(lead("MACs, other ops", si(s.scaled(t.other_macs))),
+             "(bn, add, pooling; concat copies, adds nothing)".split(), width),
+        pack(lead("inference peak", mib(s.inference_peak_bytes)), f"(live activations, float32{peak}".split(), width),
+        pack(lead("training, saved", mib(s.training_saved_bytes)), [*saved[0].split(), *saved[1:]], width),
     ])
 
 
@@ -106,19 +243,17 @@ def path_table(p: PathStats) -> Table:
     return table
 
 
-def compare_table(results: dict[str, dict[str, object]]) -> Table:
+def compare_table(results: dict[str, dict[str, object]], width: int = 200) -> RenderableType:
     from .compare import METRICS
 
-    table = Table(title="compare")
-    table.add_column("metric")
-    for name in results:
-        table.add_column(name, justify="right")
+    cols = [Col("metric", wrap=True, min_wrap=16), *(Col(name, right=True) for name in results)]
+    rows = []
     for key, metric in METRICS.items():
         values = [results[m].get(key, "absent") for m in results]
         if all(v == "absent" for v in values):
             continue
-        table.add_row(metric.label, *(_format(v, metric.kind) for v in values))
-    return table
+        rows.append([metric.label, *(_format(v, metric.kind) for v in values)])
+    return fitted("compare", cols, rows, width)
 
 
 def _format(value: object, kind: str) -> str:
