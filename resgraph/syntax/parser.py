@@ -7,6 +7,7 @@ cannot exhaust Python's recursion limit. Syntax errors become `SyntaxError_` wit
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 import stat
@@ -29,6 +30,11 @@ MAX_INT_DIGITS = 30
 # has 624 tokens (2.9 kB); a flat printout of densenet264 (Graph.to_rg without blocks) 13,283 (479 kB).
 MAX_TOKENS = 100_000
 MAX_CHARS = 4_000_000
+# One match per lexer token or fewer (a run of punctuation is one match): counting these with a C
+# regex refuses an over-long file in a fraction of a second, where the parser would take seconds.
+_TOKENISH = re.compile(
+    r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|#[^\n]*|[A-Za-z_]\w*(?:\{[^{}\n#]*\}\w*)+'
+    r"|[A-Za-z_]\w*(?:\.\w+)+|\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|\w+|(?:\r?\n[\t \f]*)+|[^\w\s\"#]+")
 _GRAMMAR = "resgraph.lark"
 
 
@@ -475,6 +481,7 @@ def parse_source(source: Source) -> ast.File:
     if len(source.text) > MAX_CHARS:
         raise LimitError(f"the file has {len(source.text):,} characters, more than the limit {MAX_CHARS:,}",
                          Span(source, 0, 0), hint="write repeated layers with loops, repetitions (* n) and blocks")
+    _check_token_count(source)
     lark, transformer, layout = _parser()
     with _LOCK:
         layout.comments = []
@@ -482,6 +489,18 @@ def parse_source(source: Source) -> ast.File:
         file = _run(lark, source.text, "start", source, transformer)
         file.comments = [ast.Comment(t.value, _tok_span(t, source)) for t in layout.comments]
     return file
+
+
+def _check_token_count(source: Source) -> None:
+    """Refuse a file with more than MAX_TOKENS tokens before the (slow) parser sees it."""
+    matches = _TOKENISH.finditer(source.text)
+    last = next(itertools.islice(matches, MAX_TOKENS, None), None)
+    if last is not None:
+        pos = last.start()
+        line = source.text.count("\n", 0, pos) + 1
+        col = pos - source.text.rfind("\n", 0, pos)
+        raise LimitError(f"the file has more than {MAX_TOKENS} tokens", Span(source, line, col),
+                         hint="write repeated layers with loops, repetitions (* n) and blocks")
 
 
 def parse_expr(text: str, path: str = "<value>") -> ast.Expr:
