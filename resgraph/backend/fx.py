@@ -12,9 +12,7 @@ no weight is drawn twice, and global RNG state is never consumed when a seed is 
 
 from __future__ import annotations
 
-import keyword
 import re
-from functools import lru_cache
 from typing import Any
 
 import networkx as nx
@@ -23,6 +21,7 @@ from torch import fx, nn
 
 from ..errors import CompileError
 from ..ir import Graph
+from ..ir.naming import name_problem
 from .init import initialize, scheme_of
 
 
@@ -144,6 +143,10 @@ def _require_checked(graph: Graph) -> None:
             f"graph '{graph.name}' is not checked: some layers have no inferred type",
             hint="load it with resgraph.load/loads, or run resgraph.passes.check.check(graph) first",
         )
+    for name in graph:  # check refuses these too; a graph inferred node by node may still hold one
+        problem = name_problem(name)
+        if problem:
+            raise CompileError(problem[1], graph.span(name), hint=problem[2])
 
 
 def _module_tree(graph: Graph, modules: dict[str, nn.Module]) -> nn.Module:
@@ -153,8 +156,6 @@ def _module_tree(graph: Graph, modules: dict[str, nn.Module]) -> nn.Module:
     for path, module in modules.items():
         parent = root
         *prefix, leaf = path.split(".")
-        for depth, atom in enumerate([*prefix, leaf]):
-            _check_atom(graph, path, atom, depth)
         for atom in prefix:
             child = parent._modules.get(atom)
             if child is None:
@@ -176,26 +177,6 @@ def _conflict(graph: Graph, layer: str, inner: str) -> None:
         graph.span(inner),
         hint=f"rename '{layer}' or the scope around '{inner}'",
     )
-
-
-def _check_atom(graph: Graph, path: str, atom: str, depth: int) -> None:
-    taken = _reserved_top() if depth == 0 else _reserved_nested()
-    if not atom or atom in taken or keyword.iskeyword(atom):
-        raise CompileError(
-            f"layer path '{path}' uses '{atom}', which is a reserved attribute of torch modules",
-            graph.span(path),
-            hint=f"rename '{atom}' (e.g. '{atom}_')",
-        )
-
-
-@lru_cache(maxsize=1)
-def _reserved_top() -> frozenset[str]:
-    return frozenset(dir(fx.GraphModule(nn.Module(), fx.Graph())))
-
-
-@lru_cache(maxsize=1)
-def _reserved_nested() -> frozenset[str]:
-    return frozenset(dir(nn.Module()))
 
 
 __all__ = ["Emitter", "build_module", "class_name", "fx_name"]

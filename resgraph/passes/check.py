@@ -10,6 +10,7 @@ import networkx as nx
 
 from ..errors import Diagnostics, GraphError, LimitError, NameError_, ResgraphError, Source, Span, TypeError_
 from ..ir.graph import FAILED
+from ..ir.naming import name_problem
 from ..ir.options import option_problem
 from .cycles import cycle_error, find_cycle
 
@@ -58,6 +59,22 @@ def check_output(graph, diags: Diagnostics) -> None:
         diags.error(GraphError, f"model '{graph.name}' has no input", hint="declare one: input x[3, 224, 224]")
     if graph.output is None:
         diags.error(GraphError, f"model '{graph.name}' has no output", hint="bind the result to out: out = ... ")
+
+
+def check_names(graph, diags: Diagnostics) -> None:
+    """Refuse names the compiled module cannot hold (`type`, `class`), once per name, where first written.
+
+    Scopes come first so that a bad block instance name is reported at the instance, not at every
+    layer inside it; nodes cover graphs built in Python, whose scopes are implied by dotted names.
+    """
+    reported: set[str] = set()
+    places = [(path, scope.span) for path, scope in graph.scopes.items()]
+    places += [(name, graph.span(name)) for name in graph]
+    for path, span in places:
+        problem = name_problem(path)
+        if problem and problem[0] not in reported:
+            reported.add(problem[0])
+            diags.error(NameError_, problem[1], span, hint=problem[2])
 
 
 def check_unused(graph, diags: Diagnostics) -> None:
@@ -142,6 +159,7 @@ def check(graph) -> None:
     diags = Diagnostics()
     check_output(graph, diags)
     check_settings(graph, diags)
+    check_names(graph, diags)
     bad = check_arity(graph, diags)
     cycle = None if nx.is_directed_acyclic_graph(graph.nx) else find_cycle(graph)  # the fast test first
     if cycle:
@@ -155,5 +173,5 @@ def check(graph) -> None:
     diags.raise_if_errors()
 
 
-__all__ = ["MAX_LAYER_PARAMS", "MAX_MODEL_PARAMS", "check", "check_arity", "check_output", "check_settings",
+__all__ = ["MAX_LAYER_PARAMS", "MAX_MODEL_PARAMS", "check", "check_arity", "check_names", "check_output", "check_settings",
            "check_size", "check_unused", "infer_all"]
