@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 import os
 import re
 import stat
@@ -339,7 +340,11 @@ class _ToAst(Transformer_NonRecursive):
         return ast.Literal(int(text), self._span(meta))
 
     def float_(self, meta, c):
-        return ast.Literal(float(c[0].value), self._span(meta))
+        value = float(c[0].value)
+        if not math.isfinite(value):  # `1e400` would be inf, which no layer takes and no file can save
+            raise LimitError("number too large for a float; the largest is about 1.8e308", self._span(meta),
+                             hint="write a smaller number")
+        return ast.Literal(value, self._span(meta))
 
     def string(self, meta, c):
         return ast.Literal(_unquote(c[0].value), self._span(meta))

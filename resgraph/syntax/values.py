@@ -7,6 +7,7 @@ allocate a huge integer or list.
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from typing import Any, Callable
@@ -248,6 +249,10 @@ class Evaluator:
             raise LimitError(f"the result of '{op}' is too large", e.span) from None
         if isinstance(result, complex):
             raise TypeError_("the result is not a real number", e.span)
+        if isinstance(result, float) and not math.isfinite(result) and math.isfinite(a) and math.isfinite(b):
+            # float arithmetic overflows to inf without raising; an inf operand is the parameter's fault
+            raise LimitError(f"the result of '{op}' is too large for a float", e.span,
+                             hint="floats go up to about 1.8e308; check the arithmetic")
         return _bounded(result, e.span)
 
     def _Ternary(self, e: ast.Ternary):

@@ -85,7 +85,7 @@ class OpDef:
                 raise TypeError_(f"{self.name}() got '{key}' twice", span)
             values[key] = value
         try:
-            return self.attrs(**values)
+            attrs = self.attrs(**values)
         except ValidationError as exc:
             errors = exc.errors()  # a union (int or pair) reports each branch: skip the wrong-kind ones
             err = next((e for e in errors if not e["type"].endswith("_type")), errors[0])
@@ -96,6 +96,11 @@ class OpDef:
                 span,
                 hint=f"{self.name}({', '.join(fields)})",
             ) from None
+        for key, given in values.items():
+            if _bool_as_number(given, getattr(attrs, key)):
+                raise TypeError_(f"{self.name}(): {key} expects a number, got true or false",
+                                 span, hint=f"{self.name}({', '.join(fields)})")
+        return attrs
 
     # -- rules --------------------------------------------------------------------------------
     def infer(self, attrs: Attrs, inputs: list[TensorType], names: list[str]) -> TensorType:
@@ -111,6 +116,19 @@ class OpDef:
 
     def emit(self, b: Emitter, attrs: Attrs, inputs: list[Any], types: list[TensorType], out: TensorType) -> Any:
         raise NotImplementedError(f"op {self.name} has no lowering")
+
+
+def _bool_as_number(given: Any, got: Any) -> bool:
+    """Whether pydantic turned a bool into a number (`conv(true, 3)` as 1 channel).
+
+    Comparing what was given with what was validated leaves bool-typed and int-or-bool fields alone,
+    whatever their annotation says, and finds a bool inside a pair too.
+    """
+    if isinstance(given, bool):
+        return not isinstance(got, bool)
+    if isinstance(given, (list, tuple)) and isinstance(got, (list, tuple)) and len(given) == len(got):
+        return any(_bool_as_number(a, b) for a, b in zip(given, got))
+    return False
 
 
 def pair(v: int | tuple[int, int]) -> tuple[int, int]:
