@@ -2,8 +2,8 @@
 
 import pytest
 
-from resgraph.errors import NameError_, ShapeError
-from resgraph.tools.builder import Builder
+from resgraph.errors import NameError_, ShapeError, TypeError_, UsageError
+from resgraph.tools.builder import Builder, block
 
 from builder_blocks import basic
 
@@ -60,3 +60,52 @@ def test_unknown_attribute_is_a_name_error_with_suggestion():
     b = Builder("bad")
     with pytest.raises(NameError_, match="did you mean 'stride'"):
         b.input(3, 8, 8).conv(4, 3, strid=2)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: Builder(5), lambda: Builder(""), lambda: Builder("a b"), lambda: Builder("m", doc=5),
+    lambda: Builder("m", options=5), lambda: Builder("m", options={1: "kaiming"}), lambda: block(5),
+])
+def test_wrong_typed_builder_arguments_are_usage_errors_at_the_users_line(make):
+    with pytest.raises(UsageError) as exc:
+        make()
+    assert exc.value.span.path == __file__
+
+
+def test_wrong_typed_layer_scope_and_build_arguments_are_usage_errors():
+    b, other = Builder("m"), Builder("o")
+    x = b.input(3, 8, 8)
+    y = other.input(3, 8, 8)
+
+    def enter(**kwargs):
+        with b.scope("s", **kwargs):
+            pass
+
+    @block
+    def blk(v, c):
+        return v.conv(c, 3)
+
+    for call in [lambda: b.op(5, x), lambda: enter(kind="nope"), lambda: enter(block=5), lambda: b.build(5),
+                 lambda: b.build(y), lambda: blk(5, 4)]:
+        with pytest.raises(UsageError) as exc:
+            call()
+        assert exc.value.span.path == __file__
+
+
+def test_a_merge_without_operands_is_an_arity_error_not_an_index_error():
+    b = Builder("m")
+    b.input(3, 8, 8)
+    with pytest.raises(TypeError_, match="add takes at least 2 input"):
+        b.add()
+
+
+def test_a_scope_is_located_at_the_users_with_statement():
+    """A @contextmanager body runs under contextlib's frame: the span skips it, to the `with` line."""
+    b = Builder("m")
+    x = b.input(3, 8, 8)
+    with b.scope("train"):  # a reserved name, reported at this line
+        y = x.conv(4, 3)
+    assert b.graph.scopes["train"].span.path == __file__
+    with pytest.raises(NameError_, match="the name 'train' is a reserved attribute") as exc:
+        b.build(y)
+    assert "with b.scope(\"train\"):  # a reserved name" in str(exc.value)

@@ -22,20 +22,26 @@ MAX_LAYER_PARAMS = 1 << 31
 MAX_MODEL_PARAMS = 1 << 34
 
 
+def arity_problem(opdef, n: int) -> str | None:
+    """What is wrong with giving `opdef` n inputs, or None (the builder asks before adding a node)."""
+    if n >= opdef.min_inputs and (opdef.max_inputs is None or n <= opdef.max_inputs):
+        return None
+    want = (
+        f"at least {opdef.min_inputs}"
+        if opdef.max_inputs is None
+        else f"{opdef.min_inputs}" if opdef.min_inputs == opdef.max_inputs
+        else f"{opdef.min_inputs} to {opdef.max_inputs}"
+    )
+    return f"{opdef.name} takes {want} input(s), got {n}"
+
+
 def check_arity(graph, diags: Diagnostics) -> set[str]:
     """Report nodes with a wrong number of inputs; return them so that inference skips them."""
     bad = set()
     for name in graph:
-        opdef = graph.opdef(name)
-        n = graph.nx.in_degree(name)
-        if n < opdef.min_inputs or (opdef.max_inputs is not None and n > opdef.max_inputs):
-            want = (
-                f"at least {opdef.min_inputs}"
-                if opdef.max_inputs is None
-                else f"{opdef.min_inputs}" if opdef.min_inputs == opdef.max_inputs
-                else f"{opdef.min_inputs} to {opdef.max_inputs}"
-            )
-            diags.error(TypeError_, f"{opdef.name} takes {want} input(s), got {n}", graph.span(name))
+        problem = arity_problem(graph.opdef(name), graph.nx.in_degree(name))
+        if problem:
+            diags.error(TypeError_, problem, graph.span(name))
             bad.add(name)
     return bad
 
@@ -173,5 +179,5 @@ def check(graph) -> None:
     diags.raise_if_errors()
 
 
-__all__ = ["MAX_LAYER_PARAMS", "MAX_MODEL_PARAMS", "check", "check_arity", "check_names", "check_output", "check_settings",
+__all__ = ["MAX_LAYER_PARAMS", "MAX_MODEL_PARAMS", "arity_problem", "check", "check_arity", "check_names", "check_output", "check_settings",
            "check_size", "check_unused", "infer_all"]

@@ -18,16 +18,20 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import re
 import sys
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from ..errors import GraphError, Source, Span, UsageError
+from ..errors import GraphError, Source, Span, TypeError_, UsageError
 from ..ir import Graph, Scope, TensorType, ops
-from ..passes.check import check
+from ..passes.check import arity_problem, check
 from ..syntax.printer import NAME_HINT, writable
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
+_CONTEXTLIB = contextlib.__file__  # `with b.scope(...)` enters through contextlib's frame
+_MODEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # the language's NAME
+_SCOPE_KINDS = ("block", "group", "repeat")
 
 
 @functools.lru_cache(maxsize=64)
@@ -41,7 +45,8 @@ def _source(path: str) -> Source:
 def caller_span() -> Span:
     """The span of the first frame outside the resgraph package: where the user called us."""
     frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    while frame is not None and (frame.f_code.co_filename.startswith(_PACKAGE_DIR)
+                                 or frame.f_code.co_filename == _CONTEXTLIB):
         frame = frame.f_back
     if frame is None:
         return Span(None, 0, 0)
@@ -84,6 +89,14 @@ class Builder:
     """Makes one Graph. Names are hierarchical: `scope()` pushes a namespace like a block instance."""
 
     def __init__(self, name: str = "model", *, doc: str | None = None, options: dict | None = None):
+        if not isinstance(name, str) or not _MODEL_NAME.fullmatch(name):
+            raise UsageError(f"Builder(): {name!r} cannot be a model name", caller_span(),
+                             hint="letters, digits and _, not starting with a digit: tiny_resnet")
+        if doc is not None and not isinstance(doc, str):
+            raise UsageError(f"Builder(): doc must be a string, got {type(doc).__name__}", caller_span())
+        if options is not None and not (isinstance(options, dict) and all(isinstance(k, str) for k in options)):
+            raise UsageError("Builder(): options must be a dict from option names to values", caller_span(),
+                             hint='Builder("m", options={"init": "kaiming"})')
         self.graph = Graph(name)
         self.graph.doc = doc
         self.graph.options = dict(options or {})
@@ -122,6 +135,10 @@ class Builder:
     @contextlib.contextmanager
     def scope(self, name: str | None = None, *, kind: str = "block", block: str | None = None, **args: Any) -> Iterator[str]:
         """Put the layers made inside under `name.` (a block instance, a group or a repetition)."""
+        if kind not in _SCOPE_KINDS:
+            raise UsageError(f"scope(): kind must be one of {', '.join(_SCOPE_KINDS)}, got {kind!r}", caller_span())
+        if block is not None and not isinstance(block, str):
+            raise UsageError(f"scope(): block must be the block's name, got {block!r}", caller_span())
         local = str(name) if name is not None else self._fresh(block or kind)
         if "." in local or not local:
             raise UsageError(f"scope name '{local}' must be one non-empty segment without dots", caller_span())
@@ -140,6 +157,8 @@ class Builder:
 
     def op(self, op: str, *args: Any, name: str | None = None, **kwargs: Any) -> Value:
         """Any registry op. Leading Value arguments are the operands; the rest are attributes."""
+        if not isinstance(op, str):
+            raise UsageError(f"op(): the op is named by a string, got {op!r}", caller_span(), hint='b.op("conv", x, 64, 3)')
         operands = []
         rest = list(args)
         while rest and isinstance(rest[0], Value):
@@ -163,6 +182,9 @@ class Builder:
         for v in operands:
             if v.builder is not self:
                 raise UsageError(f"'{v.name}' belongs to another Builder", span)
+        problem = arity_problem(opdef, len(operands))
+        if problem:  # before the node exists: its shape rule would index missing operands
+            raise TypeError_(problem, span)
         path = self._place(self._path(str(name) if name is not None else self._fresh(opdef.name)), span)
         self.graph.add_node(path, opdef.name, attrs, [v.name for v in operands], span)
         self.graph.infer(path)
@@ -171,6 +193,9 @@ class Builder:
     # -- result -----------------------------------------------------------------------------
     def build(self, output: Value) -> Graph:
         """Check the whole graph (every independent error at once) and return it."""
+        if not isinstance(output, Value) or output.builder is not self:
+            what = "a Value of another Builder" if isinstance(output, Value) else type(output).__name__
+            raise UsageError(f"build() takes the output Value of this Builder, got {what}", caller_span())
         self.graph.set_output(output.name)
         self.graph.source = caller_span().source
         check(self.graph)
@@ -184,10 +209,18 @@ def block(fn: Callable[..., Value]) -> Callable[..., Value]:
         def basic(x, c, stride=1): ...
         y = basic(x, 64, name="layer1")    # layers inside are layer1.conv1, layer1.bn1, ...
     """
-    signature = inspect.signature(fn)
+    if not callable(fn):
+        raise UsageError(f"@block decorates a function, got {type(fn).__name__}", caller_span())
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):  # a builtin without a signature
+        raise UsageError(f"@block cannot read the parameters of {fn!r}", caller_span()) from None
 
     @functools.wraps(fn)
     def instantiate(x: Value, *args: Any, name: str | None = None, **kwargs: Any) -> Value:
+        if not isinstance(x, Value):
+            raise UsageError(f"{fn.__name__}(): the first argument is the block's input Value, "
+                             f"got {type(x).__name__}", caller_span())
         try:
             bound = signature.bind(x, *args, **kwargs)
         except TypeError as exc:
