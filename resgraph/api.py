@@ -10,6 +10,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+import torch.fx
+
 from .errors import UsageError
 from .ir import Graph
 
@@ -82,10 +84,10 @@ def optimize(module, opt_level: int = 1, *, memory_efficient: bool = False, expl
     `skip` names passes of resgraph/passes/pipeline.py not to run."""
     from .passes.pipeline import optimize as run_pipeline
 
-    meta = getattr(module, "meta", None)
-    if not isinstance(meta, dict) or "resgraph" not in meta:
-        raise UsageError(f"optimize expects a module compiled by resgraph (resgraph.compile), "
-                         f"not {type(module).__name__}")
+    if not isinstance(module, torch.fx.GraphModule):  # the passes rewrite fx graphs, traced ones too
+        raise UsageError(f"optimize expects a torch.fx.GraphModule (from resgraph.compile or "
+                         f"torch.fx.symbolic_trace), not {type(module).__name__}")
+    _expect("optimize", "opt_level", opt_level, int, "0, 1 or 2")
     _expect("optimize", "memory_efficient", memory_efficient, bool, "True or False")
     _expect("optimize", "explain", explain, bool, "True or False")
     if isinstance(skip, str) or not isinstance(skip, (list, tuple, set, frozenset)) \
