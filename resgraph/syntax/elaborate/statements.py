@@ -20,13 +20,13 @@ from typing import Any
 
 import networkx as nx
 
-from ..errors import (
+from ...errors import (
     CycleError, Diagnostic, Diagnostics, GraphError, LimitError, NameError_, ResgraphError, Span,
     SyntaxError_, TypeError_, UsageError, did_you_mean,
 )
-from ..ir import Graph, Scope, ops
-from . import ast
-from .values import MAX_LIST, Env, Evaluator, check_type_name, coerce, show, type_name
+from ...ir import Graph, Scope, ops
+from .. import ast
+from ..values import MAX_LIST, Env, Evaluator, check_type_name, coerce, show, type_name
 
 MAX_ITERATIONS = 100_000  # per loop, repetition or name range
 MAX_NODES = 1_000_000
