@@ -146,7 +146,9 @@ WIDTHS = [60, 80, 100]
 
 
 def tokens(text: str) -> set[str]:
-    return {t for line in text.splitlines() if not set(line.strip()) <= {"━", "─"} for t in line.split()}
+    """Words, less rules and histogram bars (whose lengths follow the width)."""
+    return {t for line in text.splitlines() if not set(line.strip()) <= {"━", "─"} for t in line.split()
+            if set(t) != {"█"}}
 
 
 @functools.lru_cache(maxsize=None)
@@ -232,3 +234,55 @@ def test_in_a_pipe_tables_are_80_columns_and_follow_COLUMNS(args):
     wide = subprocess.run([sys.executable, "-m", "resgraph", *args], capture_output=True, text=True,
                           env={**env, "COLUMNS": "160"}, check=True)
     assert max(len(line) for line in wide.stdout.splitlines()) > 100  # the wider layout was used
+
+
+LONG = """
+block residual_unit(c: int) {
+    f = in -> first_convolution_of_the_unit: conv(c, 3, bias=false) -> bn1: bn -> relu
+           -> second_convolution_of_it: conv(c, 3, bias=false) -> bn2: bn
+    out = add(f, in) -> relu
+}
+model net {
+    input x[3, 8, 8]
+    out = x -> stem_convolution: conv(4, 3, bias=false) -> bn -> relu -> stage_one: residual_unit(4) * 3
+            -> adaptive_avgpool(1) -> flatten -> fc: linear(10)
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def long_names(tmp_path_factory):
+    path = tmp_path_factory.mktemp("analyze") / "net.rg"
+    path.write_text(LONG)
+    args = ["analyze", str(path), "--gradients", "-b", "2"]
+    data = json.loads(run(*args, "--json").stdout)
+    return args, data
+
+
+def test_analyze_json_lists_every_layer_with_its_gradient_norm(long_names):
+    _, data = long_names
+    names = [d["name"] for d in data["layers"]]
+    assert "stage_one.2.first_convolution_of_the_unit" in names and len(names) == 1 + 3 * 2 + 1
+    assert all(d["grad_norm"] > 0 for d in data["layers"]) and data["paths"] == 2 ** 3
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_analyze_fits_the_width_with_names_and_numbers_whole(long_names, width):
+    """The layers table was a hand-built Rich table that cut names with '…' at 60 columns."""
+    args, data = long_names
+    required = {d["name"] for d in data["layers"]} | {str(d["depth"]) for d in data["layers"]}
+    check_fits(args, width, required | {f"{c:,}" for c in data["distribution"].values()})
+
+
+def test_analyze_in_a_pipe_follows_COLUMNS(long_names):
+    """The histogram's bars take the width left: 80 columns in a pipe, more with COLUMNS."""
+    args, _ = long_names
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    piped = subprocess.run([sys.executable, "-m", "resgraph", *args], capture_output=True, text=True,
+                           env=env, check=True)
+    assert max(len(line) for line in piped.stdout.splitlines()) <= 80
+    assert "stage_one.2.second_convolution_of_it" in piped.stdout.split()
+    wide = subprocess.run([sys.executable, "-m", "resgraph", *args], capture_output=True, text=True,
+                          env={**env, "COLUMNS": "160"}, check=True)
+    bars = [line for line in wide.stdout.splitlines() if "█" in line]
+    assert bars and max(len(line) for line in bars) == 160

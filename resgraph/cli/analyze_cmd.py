@@ -6,8 +6,8 @@ import json
 
 import typer
 
-from .common import reported
-from .summary_cmd import console, load_graph
+from .common import console, reported
+from .summary_cmd import load_graph
 
 
 def register(app: typer.Typer) -> None:
@@ -23,12 +23,10 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="machine-readable output (path counts as exact integers)"),
     ) -> None:
         """How layers connect: add/concat edges, paths input→output by length, distance to the loss."""
-        from rich.table import Table
-
         from ..tools.analysis import path_stats
         from ..tools.analysis.gradients import check_plot, gradient_norms, spread
         from ..tools.analysis.gradients import plot as draw
-        from ..tools.analysis.tables import histogram, path_table
+        from ..tools.analysis.tables import histogram, layers_table, path_table
 
         with reported():
             if plot:
@@ -51,18 +49,9 @@ def register(app: typer.Typer) -> None:
                 }, indent=2))
                 return
             out = console()
-            out.print(path_table(stats))
+            out.print(path_table(stats, out.width), crop=False)
             out.print("paths by length (weighted layers crossed):", highlight=False)
-            out.print(histogram(stats.distribution), highlight=False)
-            layers = Table(title="weighted layers: depth from the input, distance to the loss")
-            layers.add_column("layer", no_wrap=True)
-            layers.add_column("depth", justify="right")
-            layers.add_column("to output", justify="right")
-            if grads:
-                layers.add_column("‖dL/dW‖", justify="right")
-            for name, depth in sorted(stats.depth.items(), key=lambda kv: kv[1]):
-                cells = [name, str(depth), str(stats.to_output.get(name, "—"))]
-                layers.add_row(*cells, *([f"{norm[name]:.3e}"] if grads else []))
-            out.print(layers)
+            out.print(histogram(stats.distribution, max(10, out.width - 32)), highlight=False, crop=False)
+            out.print(layers_table(stats, norm if grads else None, out.width), crop=False)
             if grads:
                 out.print(f"gradient-norm spread (max/min): {spread(grads):.3g}", highlight=False)

@@ -214,7 +214,8 @@ def summary_footer(s: Summary, width: int = 200) -> str:
 
 
 def histogram(distribution: dict[int, int], width: int = 40) -> Text:
-    """One bar per path length that occurs, scaled to the most common length, with its share."""
+    """One bar per path length that occurs, scaled to the most common length, with its share.
+    A line is `width` + 32 columns: pass the console's width less 32."""
     top, total = max(distribution.values()), sum(distribution.values())
     text = Text()
     for k, c in sorted(distribution.items()):
@@ -223,11 +224,8 @@ def histogram(distribution: dict[int, int], width: int = 40) -> Text:
     return text
 
 
-def path_table(p: PathStats) -> Table:
-    table = Table(title="connectivity and paths", show_header=False)
-    table.add_column("metric")
-    table.add_column("value", justify="right")
-    for label, value in [
+def path_table(p: PathStats, width: int = 200) -> RenderableType:
+    rows = [
         ("add (residual) edges", f"{p.add_edges:,}"),
         ("concat (dense) edges", f"{p.concat_edges:,}"),
         ("mean fan-in of add/concat", f"{p.mean_fan_in:.2f}"),
@@ -238,9 +236,19 @@ def path_table(p: PathStats) -> Table:
         ("mean path length", f"{p.mean_length:.2f}"),
         ("most common path length", f"{p.mode_length}"),
         ("farthest layer from the loss", f"{p.max_to_output} weighted layers (shortest route)"),
-    ]:
-        table.add_row(label, value)
-    return table
+    ]
+    return fitted("connectivity and paths", [Col("metric", wrap=True, min_wrap=16), Col("value", right=True)],
+                  [list(r) for r in rows], width)
+
+
+def layers_table(p: PathStats, norms: dict[str, float] | None, width: int = 200) -> RenderableType:
+    """Each weighted layer by depth: how far from the input, how far from the loss (and its
+    gradient norm when there is one)."""
+    cols = [Col("layer"), Col("depth", right=True), Col("to output", right=True)]
+    cols += [Col("‖dL/dW‖", right=True)] if norms else []
+    rows = [[name, str(depth), str(p.to_output.get(name, "—")), *([f"{norms[name]:.3e}"] if norms else [])]
+            for name, depth in sorted(p.depth.items(), key=lambda kv: kv[1])]
+    return fitted("weighted layers: depth from the input, distance to the loss", cols, rows, width)
 
 
 def compare_table(results: dict[str, dict[str, object]], width: int = 200) -> RenderableType:
