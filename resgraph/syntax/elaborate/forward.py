@@ -1,0 +1,165 @@
+"""Forward references: values used before the line that binds them, and size queries like x.channels.
+
+A reference to a name not bound yet is a `Pending` that is resolved when its scope ends; the
+edges that read it are connected at the end. A size query needs the layer and everything it
+depends on now, so it refuses a layer whose inputs are still pending.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import networkx as nx
+
+from ...errors import CycleError, NameError_, Span, TypeError_, did_you_mean
+from ...ir import Graph, ops
+from .. import ast
+from ..values import Env, Evaluator, show, type_name
+from .budget import Budget
+from .failures import ALREADY_FAILED, AlreadyFailed, ErrorLog
+from .frames import Frame, Pending, Value
+from .names import template_name
+
+SIZES = ("channels", "height", "width")
+
+
+class ForwardRefs:
+    """Looks names up (pending when not bound yet), adds layers, and connects pending edges last."""
+
+    def __init__(self, graph: Graph, budget: Budget, log: ErrorLog):
+        self.graph = graph
+        self.budget = budget
+        self.log = log
+        self.deferred: list[tuple[Pending, str, int]] = []  # (operand, layer, operand index)
+        self.incomplete: set[str] = set()  # layers with deferred in-edges
+
+    def value(self, frame: Frame, name: str, span: Span) -> Value:
+        if name == "in":
+            if frame.input is None:
+                raise NameError_("'in' is a block's input; a model starts from its input", span,
+                                 hint="declare it with input x[3, 224, 224] and start from x")
+            return frame.input
+        v = frame.values.get(name)
+        if v is ALREADY_FAILED:
+            raise AlreadyFailed()
+        if v is not None:
+            return v
+        p = Pending(frame, name, span)
+        frame.pendings.append(p)
+        return p
+
+    def close(self, frame: Frame) -> None:
+        """Resolve the names this scope used before binding them."""
+        for p in frame.pendings:
+            v = frame.values.get(p.name)
+            if v is None or v is ALREADY_FAILED:
+                p.target = ALREADY_FAILED
+                if v is None and not frame.names_lost:
+                    self.log.diags.error(NameError_, f"undefined name '{p.name}'", p.span,
+                                         hint=did_you_mean(p.name, frame.bound_names())
+                                         or _undefined_hint(frame, p.name))
+            else:
+                p.target = v
+
+    def deref(self, v: Value) -> str | None:
+        """The layer a value ends in, following pending names; None when one failed."""
+        seen = set()
+        while isinstance(v, Pending):
+            if v.target is ALREADY_FAILED:
+                return None
+            if id(v) in seen:
+                self.log.diags.error(CycleError, f"'{v.name}' is bound to itself", v.span,
+                                     hint="a name must end in a layer or an input")
+                v.target = ALREADY_FAILED
+                return None
+            seen.add(id(v))
+            v = v.target
+        return v
+
+    def add_layer(self, path: str, op: str, attrs, span: Span, operands: list[Value] = (),
+                  names: list[str] | None = None) -> None:
+        """Add a node; an edge from a pending operand waits for `connect_deferred`."""
+        g = self.graph
+        self.budget.add_layer(len(operands), span)
+        g.add_node(path, op, attrs, (), span)
+        if names is not None:
+            g.nx.nodes[path]["operand_names"] = names
+        if any(isinstance(v, Pending) for v in operands):
+            for i, v in enumerate(operands):
+                if isinstance(v, Pending):
+                    self.deferred.append((v, path, i))
+                    self.incomplete.add(path)
+                else:
+                    g.connect(v, path, i)
+        else:
+            g.connect_all(operands, path)
+
+    def connect_deferred(self) -> None:
+        for p, dst, index in self.deferred:
+            src = self.deref(p)
+            if src is not None:
+                self.graph.connect(src, dst, index)
+
+    # -- sizes and numbers ---------------------------------------------------------------------
+    def evaluator(self, frame: Frame, env: Env) -> Evaluator:
+        """An evaluator that reads layer sizes and explains a layer name used as a number."""
+        def unknown(e: ast.Name):
+            if e.id == "in" or frame.binds(e.id):
+                raise TypeError_(f"'{e.id}' is a layer, not a number", e.span,
+                                 hint=f"read its size: {e.id}.channels")
+            raise NameError_(f"undefined name '{e.id}'", e.span, hint=did_you_mean(e.id, env.names()))
+
+        return Evaluator(env, self.size_reader(frame, env), unknown)
+
+    def size_reader(self, frame: Frame, env: Env) -> Callable[[ast.Attr], int]:
+        def sizes(e: ast.Attr):
+            target = e.value
+            if isinstance(target, ast.Name):
+                found, var = env.lookup(target.id)
+                if found:
+                    raise TypeError_(f"'{target.id}' is {type_name(var)} {show(var)}; it has no .{e.attr}",
+                                     e.span, hint=".channels, .height and .width read the size of a layer")
+                name = target.id
+            elif isinstance(target, ast.Template):
+                name = template_name(env, target)
+            else:
+                raise TypeError_(f".{e.attr} reads the size of a named layer, e.g. in.{e.attr}", e.span)
+            return self.size(frame, name, e.attr, e.span)
+
+        return sizes
+
+    def size(self, frame: Frame, name: str, attr: str, span: Span) -> int:
+        """`name.attr`: inferred now, so everything the layer depends on must be bound already."""
+        if attr not in SIZES and frame.binds(f"{name}.{attr}"):
+            raise TypeError_(f"'{name}.{attr}' is a layer, not a number", span,
+                             hint=f"read its size: {name}.{attr}.channels")
+        if attr not in SIZES:
+            raise NameError_(f"a layer has no size '.{attr}'", span,
+                             hint=did_you_mean(attr, SIZES) or "sizes are .channels, .height and .width")
+        v = self.value(frame, name, span)
+        node = self.deref(v) if not isinstance(v, Pending) or v.target is not None else None
+        if node is None:
+            raise NameError_(f"'{name}.{attr}' is read before '{name}' is bound", span,
+                             hint=f"move the line that binds '{name}' above this one")
+        if self.incomplete and (self.incomplete & (nx.ancestors(self.graph.nx, node) | {node})):
+            raise NameError_(f"the size of '{name}' depends on a name bound later", span,
+                             hint="move the lines it depends on above this one")
+        t = self.graph.infer(node)
+        if t is None:
+            raise AlreadyFailed()
+        if attr == "channels":
+            return t.channels
+        axis = 0 if attr == "height" else 1
+        if len(t.spatial) <= axis:
+            raise TypeError_(f"'{name}' is a vector {t}; it has no .{attr}", span)
+        size = t.spatial[axis]
+        if size is None:
+            raise TypeError_(f"'{name}.{attr}' is not known: the input size is not declared", span,
+                             hint="declare it: input x[3, 224, 224]")
+        return size
+
+
+def _undefined_hint(frame: Frame, name: str) -> str | None:
+    if ops.is_op(name) or name in frame.unit.blocks:
+        return f"'{name}' is a layer; a chain starts from a value: x -> {name}"
+    return None
