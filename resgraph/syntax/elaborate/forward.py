@@ -44,7 +44,7 @@ class ForwardRefs:
             raise AlreadyFailed()
         if v is not None:
             return v
-        p = Pending(frame, name, span)
+        p = Pending(name, span)
         frame.pendings.append(p)
         return p
 

@@ -26,7 +26,6 @@ class Pending:
     """A value named before its binding line; `target` is set when its scope ends (ALREADY_FAILED
     when nothing binds it, or its binding failed)."""
 
-    frame: "Frame"
     name: str
     span: Span
     target: Any = None

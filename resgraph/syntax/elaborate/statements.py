@@ -25,8 +25,6 @@ from .frames import Frame, Unit
 from .names import NameRegistry, local_name
 from .params import bind_model_params, resolve_model
 
-__all__ = ["Elaborator", "Unit"]
-
 
 class Elaborator:
     """Elaborates one model into `graph`; `errors()` lists what went wrong, `root` is the model
