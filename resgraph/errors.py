@@ -13,6 +13,7 @@ mistake in a file at once. `str(error)` renders them the way compilers do::
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,8 +28,18 @@ class Source:
 
     def line(self, lineno: int) -> str:
         """Line `lineno` as the lexer counts lines: only "\\n" ends one (\\f, \\v, \\x85, U+2028 do not)."""
-        lines = self.text.split("\n")
-        return lines[lineno - 1].removesuffix("\r") if 1 <= lineno <= len(lines) else ""
+        starts = self._line_starts
+        if not 1 <= lineno <= len(starts):
+            return ""
+        end = starts[lineno] - 1 if lineno < len(starts) else len(self.text)
+        return self.text[starts[lineno - 1]:end].removesuffix("\r")
+
+    @functools.cached_property
+    def _line_starts(self) -> list[int]:
+        """Where each line begins, found once: a file with many errors is not re-split for each.
+        (cached_property writes the instance's __dict__, which a frozen dataclass allows; two
+        threads racing here compute the same list.)"""
+        return [0, *(m.end() for m in re.finditer("\n", self.text))]
 
 
 @dataclass(frozen=True)
@@ -88,18 +99,34 @@ class Diagnostic:
 _UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
+EXCERPT_WIDTH = 100  # columns of a long line shown around the caret
+
+
 def _excerpt(span: Span | None) -> list[str]:
-    """The source line and a caret under the span (tildes to the end of a one-line span)."""
+    """The source line and a caret under the span (tildes to the end of a one-line span).
+
+    A line longer than EXCERPT_WIDTH is cut to a window around the caret, marked with '…' where
+    it goes on, so a 1 MB line prints 100 columns, not a megabyte.
+    """
     if span is None or span.source is None or span.line <= 0:
         return []
-    text = _UNPRINTABLE.sub("?", span.source.line(span.line).expandtabs(1))
+    line = span.source.line(span.line)
+    start = max(0, min(span.col - 1 - EXCERPT_WIDTH // 3, len(line) - EXCERPT_WIDTH))
+    end = start + EXCERPT_WIDTH
+    # one column per character, as the columns count: tabs as one space, controls as '?'
+    text = _UNPRINTABLE.sub("?", line[start:end].expandtabs(1))
     if not text.strip():
         return []
+    caret = span.col - 1 - start
     width = 1
     if span.end_line == span.line and span.end_col and span.end_col > span.col:
         width = span.end_col - span.col
-    width = max(1, min(width, len(text) - span.col + 1))
-    return [f"    {text}", "    " + " " * (span.col - 1) + "^" + "~" * (width - 1)]
+    width = max(1, min(width, len(text) - caret))
+    if start > 0:
+        text, caret = "…" + text, caret + 1
+    if end < len(line):
+        text += "…"
+    return [f"    {text}", "    " + " " * caret + "^" + "~" * (width - 1)]
 
 
 class ResgraphError(Exception):
@@ -116,7 +143,9 @@ class ResgraphError(Exception):
         if diagnostics is None:
             diagnostics = [Diagnostic("error", message or "", span, hint, kind=type(self))]
         self.diagnostics: list[Diagnostic] = list(diagnostics)
-        super().__init__(self.render())
+        # The first message, not the rendering: rendering reads the source line, and is done by
+        # str() only when the error is shown (a check may raise and catch many errors).
+        super().__init__(self.diagnostics[0].message if self.diagnostics else "")
 
     @property
     def message(self) -> str:
