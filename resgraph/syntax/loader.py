@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +23,7 @@ from ..ir import Graph, ops
 from ..passes.check import check
 from . import ast
 from .elaborate import Elaborator, Unit
-from .parser import parse_expr, parse_source
+from .parser import MAX_CHARS, parse_expr, parse_source
 from .values import Evaluator, Env
 
 
@@ -93,19 +94,30 @@ def resolve(source: str | Path, model: str | None) -> tuple[Path, str | None]:
     raise UsageError(f"no such file: {text}")
 
 
+# No spec is longer: the parser refuses more than MAX_CHARS characters, at most 4 bytes each.
+MAX_BYTES = 4 * MAX_CHARS
+
+
 def read_file(path: Path, span: Span | None = None, *, kind: type[ResgraphError] = ImportError_,
               follow_symlinks: bool = True) -> bytes:
     """The bytes of a regular file, or `kind` located at `span` (else at the file itself).
 
     FIFOs, devices and directories are refused before opening (a FIFO blocks its reader); the
-    open is non-blocking and the file rechecked, in case another was swapped in meanwhile.
+    open is non-blocking and the file rechecked, in case another was swapped in meanwhile. A file
+    over MAX_BYTES is refused from its size, unread (a stray 10 GB file would fill the memory).
     """
     check_regular(path, span, kind=kind, follow_symlinks=follow_symlinks)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | (0 if follow_symlinks else getattr(os, "O_NOFOLLOW", 0))
     with _os_errors(path, span, kind):
         with os.fdopen(os.open(path, flags), "rb") as f:
-            _refuse_special(os.fstat(f.fileno()).st_mode, path, span, kind)
-            return f.read()
+            info = os.fstat(f.fileno())
+            _refuse_special(info.st_mode, path, span, kind)
+            data = b"" if info.st_size > MAX_BYTES else f.read(MAX_BYTES + 1)  # + 1: it grew since
+    if len(data) > MAX_BYTES or info.st_size > MAX_BYTES:
+        size = max(len(data), info.st_size)
+        raise LimitError(f"{_subject(path, span)} has {size:,} bytes, more than a spec can hold ({MAX_BYTES:,})",
+                         span or Span.file(str(path)), hint="is this the file you meant? a spec is a .rg text file")
+    return data
 
 
 def check_regular(path: Path, span: Span | None = None, *, kind: type[ResgraphError] = ImportError_,
@@ -139,6 +151,40 @@ def _refuse_special(mode: int, path: Path, span: Span | None, kind: type[Resgrap
         what = next((what for test, what in _SPECIAL if test(mode)), "a special file")
         raise kind(f"{_subject(path, span)} is {what}, not a regular file", span or Span.file(str(path)),
                    hint="name a regular file")
+
+
+def write_file(path: Path, data: str | bytes) -> None:
+    """Write through a temporary sibling renamed over `path`: a failure leaves neither a half-written
+    file nor the temporary one. The temporary is made with os.open, so the file gets the umask's mode.
+
+    It lives here, beside read_file, as the one file writer the tools, the CLI and the benchmark
+    (floors 4 and 6) share; an OSError is a UsageError located at the file.
+    """
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data.encode("utf-8") if isinstance(data, str) else data)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise UsageError(f"cannot write a file in {path.parent}: {exc.strerror or exc}", Span.file(str(path)),
+                         hint="choose a path in a directory you can write") from None
+
+
+def unwritable(folder: Path) -> str | None:
+    """Why files cannot be made in `folder` (to be created with its parents if missing), or None:
+    checked before long work whose result would then be lost."""
+    folder = Path(os.path.abspath(folder))
+    existing = next(p for p in (folder, *folder.parents) if os.path.lexists(p))
+    if not existing.is_dir():
+        return f"{existing} is a file, not a directory"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"the directory {existing} is read-only"
+    return None
 
 
 def read_source(path: Path, span: Span | None = None, *, follow_symlinks: bool = True) -> Source:
