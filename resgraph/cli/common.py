@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import secrets
 import sys
 from pathlib import Path
 from typing import Iterator
@@ -90,19 +88,8 @@ def check_output(path: Path, example: str = "model.py") -> None:
 
 
 def write_output(path: Path, text: str) -> None:
-    """Write through a temporary sibling renamed over `path`: a failure leaves neither a half-written
-    file nor the temporary one. The temporary is made with os.open, so the file gets the umask's mode."""
+    """`check_output`, then an atomic write (syntax.loader.write_file): all of the file or none."""
+    from ..syntax.loader import write_file
+
     check_output(path)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise UsageError(f"cannot write a file in {path.parent}: {exc.strerror or exc}", Span.file(path),
-                         hint="choose a path in a directory you can write") from None
+    write_file(path, text)

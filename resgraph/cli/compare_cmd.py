@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
         """Parameters, MACs, memory, paths and gradient spread of several models in one table."""
         from ..errors import UsageError
         from ..tools.analysis import compare as run
-        from ..tools.analysis.gradients import LayerGradient
+        from ..tools.analysis.gradients import LayerGradient, check_plot
         from ..tools.analysis.gradients import plot as draw
         from ..tools.analysis.tables import compare_table
 
@@ -37,6 +37,8 @@ def register(app: typer.Typer) -> None:
                 raise UsageError("compare needs at least two models")
             if plot and not gradients:
                 raise UsageError("--plot draws gradient norms: drop --no-gradients")
+            if plot:
+                check_plot(plot)  # matplotlib and the folder, before minutes of comparing
             if time:
                 check_device(device)
             graphs = [load_graph(s, param, input_shape) for s in sources]

@@ -8,11 +8,13 @@ rebuilt from the level-0 one after loading. Exit 0 ok, 1 spec/compile errors, 2 
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
+
 import typer
 
-from ..errors import UsageError
+from ..errors import Span, UsageError
 from .common import check_output, parse_params, parse_shape, print_diagnostics, reported, write_output
 
 
@@ -34,6 +36,8 @@ def compile_source(
         raise UsageError("--explain lists what the optimizer changes; add -O1 or -O2")
     if output is not None:
         check_output(output)  # before the work, which can take a while
+    if save is not None:
+        check_save(save)
     started = time.perf_counter()
     graph = api.load(source, input_shape=input_shape, **params)
     loaded = time.perf_counter()
@@ -68,6 +72,21 @@ def compile_source(
     if save is not None:
         api.save_model(module, save)
         typer.echo(f"saved to {save} (spec + weights.safetensors; resgraph.load_model to read it)")
+
+
+def check_save(directory: Path) -> None:
+    """Refuse a --save target before compiling, by the rules save_model applies (backend.io's own
+    check: no file, foreign or non-empty directory, symlink, current directory is replaced), and
+    a parent folder that cannot take the new directory."""
+    from ..backend.io import _check_target
+    from ..syntax.loader import unwritable
+
+    target = Path(os.path.abspath(directory))  # as save_model sees it: "." has a name
+    _check_target(target, Span.file(str(directory)))
+    why = unwritable(target.parent)
+    if why:
+        raise UsageError(f"cannot save here: {why}", Span.file(str(directory)),
+                         hint="save to a directory you can write to")
 
 
 def register(app) -> None:

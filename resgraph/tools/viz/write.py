@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ...errors import UsageError
 from ...ir import Graph
+from ...syntax.loader import write_file
 from .dot import to_dot
 from .html import matrix_page, to_html
 from .matrix import connectivity, matrix_dot
@@ -54,10 +55,7 @@ def write(
             data = to_mermaid(graph, depth).encode()
         else:
             data = to_html(graph, depth).encode()
-    try:
-        path.write_bytes(data)
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}", hint="check the folder exists and is writable") from None
+    write_file(path, data)  # atomic: an old picture stays whole if the write fails
     return path
 
 
