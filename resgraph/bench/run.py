@@ -16,6 +16,8 @@ from pathlib import Path
 
 import torch
 
+from ..errors import ResgraphError, Span, UsageError
+from ..syntax.loader import unwritable, write_file
 from . import construct, memory, variants
 from .reference import reference, source
 from .report import markdown, table
@@ -100,12 +102,13 @@ def run(a: argparse.Namespace, command: str) -> dict:
     if a.amp is None:
         a.amp = a.device.startswith("cuda")
     if a.device.startswith("cuda") and not torch.cuda.is_available():
-        raise SystemExit("--device cuda: this torch has no CUDA device")
+        raise UsageError(f"--device {a.device}: this torch has no CUDA device", hint="use --device cpu")
+    for path in filter(None, (a.json, a.markdown)):  # before minutes of measuring, not after
+        check_output(path)
     results = {"command": command, "machine": machine(a.device), "models": {}}
-    a.json.parent.mkdir(parents=True, exist_ok=True)
 
     def checkpoint():
-        a.json.write_text(json.dumps(results, indent=1))
+        write_file(a.json, json.dumps(results, indent=1))
 
     for name in a.models:
         results["models"][name] = {}
@@ -113,17 +116,35 @@ def run(a: argparse.Namespace, command: str) -> dict:
     print(table(results))
     progress(f"wrote {a.json}")
     if a.markdown:
-        a.markdown.write_text(markdown(results))
+        write_file(a.markdown, markdown(results))
         progress(f"wrote {a.markdown}")
     return results
 
 
+def check_output(path: Path) -> None:
+    """A file we can write, its folder made if missing (benchmarks/ from elsewhere): checked before
+    the measuring, so a bad path costs a second, not the run."""
+    why = "it is a directory, not a file" if path.is_dir() else unwritable(path.parent)
+    if why:
+        raise UsageError(f"cannot write the results here: {why}", Span.file(str(path)),
+                         hint="choose a file in a directory you can write, e.g. results.json")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot make the folder {path.parent}: {exc.strerror or exc}", Span.file(str(path))) from None
+
+
 def main(argv: list[str] | None = None, prog: str = "python benchmarks/run.py") -> None:
+    """Usage errors exit 2 with their message (as argparse's own do), other resgraph errors 1."""
     argv = sys.argv[1:] if argv is None else argv
     a = parser(prog).parse_args(argv)
     from . import eager
 
-    unknown = [m for m in a.models if m not in eager.names()]
-    if unknown:
-        raise SystemExit(f"{prog}: no eager reference for {', '.join(unknown)}; models: {', '.join(eager.names())}")
-    run(a, f"{prog} " + " ".join(argv))
+    try:
+        unknown = [m for m in a.models if m not in eager.names()]
+        if unknown:
+            raise UsageError(f"no eager reference for {', '.join(unknown)}", hint=f"models: {', '.join(eager.names())}")
+        run(a, f"{prog} " + " ".join(argv))
+    except ResgraphError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(2 if isinstance(exc, UsageError) else 1) from None
