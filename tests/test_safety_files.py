@@ -85,6 +85,27 @@ def test_imports_in_a_saved_spec_stay_inside(saved, target):
     assert ":1:1: error:" in message and "root:" not in message
 
 
+def test_a_link_then_dotdot_cannot_leave_a_saved_model(saved):
+    """The system follows `sub` before applying `..`: sub/../x leaves the directory when sub is a link."""
+    (saved / "inner" / "deep").mkdir(parents=True)
+    (saved / "sub").symlink_to(saved / "inner" / "deep")
+    (saved / "inner" / "x.rg").symlink_to(saved.parent / "secret.rg")
+    manifest = json.loads((saved / "manifest.json").read_text())
+    (saved / "manifest.json").write_text(json.dumps({**manifest, "spec": "sub/../x.rg"}))
+    assert "reaches outside with '..'" in refused(WeightsError, resgraph.load_model, saved)
+    (saved / "manifest.json").write_text(json.dumps(manifest))
+    text = (saved / "model.rg").read_text()
+    (saved / "model.rg").write_text('import "sub/../x.rg"\n' + text)
+    assert "reaches outside with '..'" in refused(ImportError_, resgraph.load_model, saved)
+
+
+def test_a_linked_import_in_a_saved_model_is_not_followed(saved):
+    (saved / "lib.rg").symlink_to(saved.parent / "secret.rg")
+    text = (saved / "model.rg").read_text()
+    (saved / "model.rg").write_text('import "lib.rg"\n' + text)
+    assert "symbolic link" in refused(ImportError_, resgraph.load_model, saved)
+
+
 def test_an_import_inside_a_saved_model_still_loads(saved):
     (saved / "lib").mkdir()
     (saved / "lib" / "blocks.rg").write_text("block unit(c: int) {\n    out = in -> conv(c, 3) -> relu\n}\n")

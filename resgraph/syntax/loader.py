@@ -216,12 +216,18 @@ def load_unit(path: Path | None, source: Source | None = None, *, confine: Path 
 
 
 def outside(root: Path, path: Path) -> str | None:
-    """Why `path` is not a file inside the resolved directory `root`, or None if it is."""
+    """Why `path` is not a file inside the resolved directory `root`, or None if it is.
+
+    `..` is refused outright: the system applies it after following the link before it
+    (`sub/../x` leaves `root` when `sub` is a link), so no lexical check can judge it.
+    """
+    if ".." in path.parts:
+        return f"{path} reaches outside with '..'"
     lexical = Path(os.path.normpath(root / path))
     if lexical == root or not lexical.is_relative_to(root):
         return f"{path} is outside {root}"
     try:
-        if lexical.resolve() != lexical:
+        if (root / path).resolve() != lexical:
             return f"{path} goes through a symbolic link"
     except (OSError, RuntimeError):  # a symlink loop
         return f"{path} goes through a symbolic link"
@@ -241,7 +247,8 @@ def _load(source: Source, base: Path, key: Path | None, done: dict[Path, Unit], 
             raise ImportError_(f"import cycle: {cycle}", imp.span, hint="move the shared blocks into a third file")
         dep = done.get(target)
         if dep is None:
-            dep = _load(read_source(target, imp.span), target.parent, target, done, stack, confine)
+            source = read_source(target, imp.span, follow_symlinks=confine is None)
+            dep = _load(source, target.parent, target, done, stack, confine)
             done[target] = dep
         for s in dep.sources:
             if all(s is not t for t in unit.sources):
