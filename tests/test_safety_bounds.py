@@ -132,19 +132,34 @@ def _refused(text: str, *, memory: bool = True, seconds: float = 2.0) -> Resgrap
 def test_a_name_range_product_is_counted_before_it_is_built(n):
     exc = _refused(f"model m {{\n    input x[3]\n    out = concat(x, h{{1..={n}}}_{{1..={n}}})\n}}\n")
     assert isinstance(exc, LimitError)
-    assert str(exc).startswith(f"big.rg:3:21: error: a name range of {n * n} names")
+    assert str(exc).startswith("big.rg:3:21: error: a name range of at least")
 
 
 def test_merge_operands_are_bounded_together():
-    ranges = ", ".join(["h{1..=60000}"] * 40)
+    ranges = ", ".join(["h{1..=6000}"] * 40)
     exc = _refused(f"model m {{\n    input x[3]\n    out = concat({ranges})\n}}\n")
-    assert str(exc).startswith("big.rg:3:11: error: concat() with more than 100000 operands")
+    assert str(exc).startswith("big.rg:3:11: error: concat() with more than 10000 operands")
+
+
+def test_a_name_range_of_many_parts_is_refused_before_any_part_becomes_names():
+    parts = "{1..=100000}" * 60  # each part was a list of 100,000 names before the product was counted
+    exc = _refused(f"model m {{\n    input x[3]\n    out = concat(x, h{parts})\n}}\n", seconds=1.0)
+    assert str(exc).startswith("big.rg:3:21: error: a name range of")
+
+
+@pytest.mark.parametrize("body", [
+    "out = x -> relu * 100000",  # valid below the iteration limit, but 10 s to build
+    "for i in 1..=2200 {\n        for j in 1..=2200 { let a = i }\n    }\n    out = x",  # 4.8M steps
+    "for i in 1..=6 {\n        h{i} = concat(x, h{1..9999})\n    }\n    out = h6",
+])
+def test_what_would_take_seconds_to_build_is_refused_within_two(body):
+    _refused(f"model m {{\n    input x[3, 8, 8]\n    {body}\n}}\n", memory=False)
 
 
 def test_a_huge_dense_block_is_refused_early():
     text = "import densenet_blocks\nmodel m {\n    input x[64, 8, 8]\n    out = x -> dense_block(10000, 12)\n}\n"
     exc = _refused(text, memory=False)
-    assert "densenet_blocks.rg:15:5: error: this would build about" in str(exc) and "edges" in str(exc)
+    assert "densenet_blocks.rg:15:5: error: this would build about" in str(exc)
 
 
 def test_nested_loops_are_judged_by_the_inner_first_round():

@@ -13,8 +13,8 @@ from typing import Callable
 from ...errors import GraphError, LimitError, NameError_, Span, SyntaxError_, TypeError_, did_you_mean
 from ...ir import ops
 from .. import ast
-from ..values import MAX_LIST, Env, Evaluator, show, type_name
-from .budget import MAX_DEPTH, Budget
+from ..values import Env, Evaluator, show, type_name
+from .budget import MAX_DEPTH, MAX_OPERANDS, Budget
 from .failures import ALREADY_FAILED, AlreadyFailed
 from .forward import ForwardRefs
 from .frames import Frame, Value
@@ -209,8 +209,8 @@ class ChainElaborator:
         failed = False
         for arg in call.args:
             pairs = self.operand_names(env, arg)
-            if len(values) + len(pairs) > MAX_LIST:
-                raise LimitError(f"{call.name}() with more than {MAX_LIST} operands", call.span)
+            if len(values) + len(pairs) > MAX_OPERANDS:
+                raise LimitError(f"{call.name}() with more than {MAX_OPERANDS} operands", call.span)
             for name, span in pairs:
                 try:  # look at every operand, so that an undefined one is reported too
                     values.append(self.refs.value(frame, name, span))

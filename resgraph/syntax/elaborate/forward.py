@@ -15,7 +15,7 @@ from ...errors import CycleError, NameError_, Span, TypeError_, did_you_mean
 from ...ir import Graph, ops
 from .. import ast
 from ..values import Env, Evaluator, show, type_name
-from .budget import Budget
+from .budget import MAX_ERRORS, Budget
 from .failures import ALREADY_FAILED, AlreadyFailed, ErrorLog
 from .frames import Frame, Pending, Value
 from .names import template_name
@@ -50,14 +50,17 @@ class ForwardRefs:
 
     def close(self, frame: Frame) -> None:
         """Resolve the names this scope used before binding them."""
+        hinted = 0  # a hint costs a fuzzy search over every bound name: only shown errors get one
         for p in frame.pendings:
             v = frame.values.get(p.name)
             if v is None or v is ALREADY_FAILED:
                 p.target = ALREADY_FAILED
                 if v is None and not frame.names_lost:
-                    self.log.diags.error(NameError_, f"undefined name '{p.name}'", p.span,
-                                         hint=did_you_mean(p.name, frame.bound_names())
-                                         or _undefined_hint(frame, p.name))
+                    hint = None
+                    if hinted < MAX_ERRORS:
+                        hinted += 1
+                        hint = did_you_mean(p.name, frame.bound_names()) or _undefined_hint(frame, p.name)
+                    self.log.diags.error(NameError_, f"undefined name '{p.name}'", p.span, hint=hint)
             else:
                 p.target = v
 

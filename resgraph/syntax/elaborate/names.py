@@ -8,15 +8,14 @@ then `name_1`, `name_2`, ... Names inside a block instance are prefixed with its
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass
 from typing import Any
 
 from ...errors import LimitError, NameError_, Span, TypeError_
 from ...ir import Graph, Scope
 from .. import ast
-from ..values import MAX_LIST, Env, Evaluator, show, type_name
-from .budget import loop_items
+from ..values import Env, Evaluator, show, type_name
+from .budget import MAX_OPERANDS, loop_items
 from .frames import Frame
 
 
@@ -58,12 +57,14 @@ def template_names(env: Env, t: ast.Template) -> list[str]:
     if not t.is_range:
         return [template_name(env, t)]
     ev = Evaluator(env)
-    lists = [[p] if isinstance(p, str) else
-             [_name_piece(v, p.span) for v in loop_items(ev, p)] if isinstance(p, ast.Range) else
-             [_name_piece(ev(p), p.span)] for p in t.parts]
-    count = math.prod(len(options) for options in lists)  # before building: h{1..=n}_{1..=n}
-    if count > MAX_LIST:
-        raise LimitError(f"a name range of {count} names, more than the limit {MAX_LIST}", t.span)
+    lists, count = [], 1
+    for p in t.parts:  # the product is counted before any part becomes names: h{1..=n}_{1..=n}
+        values = loop_items(ev, p) if isinstance(p, ast.Range) else [p if isinstance(p, str) else ev(p)]
+        count *= len(values)
+        if count > MAX_OPERANDS:
+            raise LimitError(f"a name range of at least {count} names, more than the limit {MAX_OPERANDS}",
+                             t.span)
+        lists.append([v if isinstance(p, str) else _name_piece(v, p.span) for v in values])
     return ["".join(parts) for parts in itertools.product(*lists)]
 
 
