@@ -13,16 +13,19 @@ every file must be a regular file inside the directory, reached without symbolic
 
 Saving is atomic: everything is written into a hidden sibling directory that is then renamed into
 place, so a failed save leaves nothing behind. An existing target is replaced only if it is empty
-or a saved model holding nothing but these three files; anything else is refused.
+or a saved model holding nothing but these three regular files, its manifest resgraph's; anything
+else is refused.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import stat
 import uuid
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +35,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import fx
 
-from ..errors import Span, UsageError, WeightsError
+from ..errors import ResgraphError, Span, UsageError, WeightsError
 from .fx import build_module
 
 FORMAT = "resgraph-model"
@@ -40,6 +43,7 @@ VERSION = 1
 MANIFEST = "manifest.json"
 WEIGHTS = "weights.safetensors"
 SPEC = "model.rg"
+SAVED = (MANIFEST, SPEC, WEIGHTS)  # everything a save writes, and all that replacing one removes
 
 
 class Manifest(BaseModel):
@@ -81,7 +85,7 @@ def save(module: fx.GraphModule, directory: str | Path) -> Path:
         save_file(tensors, str(tmp / WEIGHTS), metadata={"format": "pt", "model": graph.name})
         for name, text in files.items():
             (tmp / name).write_text(text, encoding="utf-8")
-        _move_into_place(tmp, target)
+        old = _move_into_place(tmp, target)
     except BaseException as exc:  # leave nothing behind: the half-written save, the parents made for it
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -93,6 +97,8 @@ def save(module: fx.GraphModule, directory: str | Path) -> Path:
                              Span.file(str(directory)),
                              hint="save to a directory you can write to, on a disk with space left") from None
         raise
+    if old is not None:  # outside the try: the new save is in place, whatever happens to the old one
+        _remove_old_save(old)
     return directory
 
 
@@ -109,37 +115,87 @@ def _check_target(directory: Path, where: Span) -> None:
     if os.path.samefile(directory, os.getcwd()):
         raise UsageError("this is the current directory, which a save would replace", where,
                          hint="save to a new directory below it")
-    names = {p.name for p in directory.iterdir()}
-    if names and MANIFEST not in names:
-        raise UsageError("this directory is not empty and not a saved resgraph model; refusing to write into it",
-                         where, hint="pick a new or empty directory")
-    extra = sorted(names - {MANIFEST, SPEC, WEIGHTS})
-    if extra:
-        shown = ", ".join(extra[:3]) + (f" and {len(extra) - 3} more" if len(extra) > 3 else "")
-        raise UsageError(f"this saved model's directory also holds {shown}; refusing to replace it", where,
-                         hint="move those files out, or save to a new directory")
+    names = sorted(p.name for p in directory.iterdir())
+    if names:
+        _check_old_save(directory, names, where)
     if not os.access(directory, os.W_OK):
         raise UsageError("this directory is read-only", where, hint="save to a directory you can write to")
 
 
-def _move_into_place(tmp: Path, directory: Path) -> None:
-    """Rename the finished save onto `directory`; an old save is set aside first and removed after."""
+def _check_old_save(directory: Path, names: list[str], where: Span) -> None:
+    """A non-empty target is replaced only if it is exactly an earlier save: the three files a save
+    writes, each a regular file, and a manifest that is resgraph's. A folder of the user's own that
+    happens to hold a manifest.json (a web app's, say) is refused, and so is anything that removing
+    the old save file by file could not remove."""
+    extra = [n for n in names if n not in SAVED]
+    if extra and MANIFEST not in names:
+        raise UsageError(f"this directory is not empty and not a saved resgraph model (it holds {_listed(names)}); "
+                         "refusing to write into it", where, hint="pick a new or empty directory")
+    if extra:
+        raise UsageError(f"this saved model's directory also holds {_listed(extra)}; refusing to replace it", where,
+                         hint="move those files out, or save to a new directory")
+    missing = [n for n in SAVED if n not in names]
+    if missing:
+        raise UsageError(f"this directory holds {_listed(names)} but no {_listed(missing)}, so it is not a saved "
+                         "resgraph model; refusing to replace it", where, hint="pick a new or empty directory")
+    for name in SAVED:
+        mode = os.lstat(directory / name).st_mode
+        if not stat.S_ISREG(mode):
+            what = "a directory" if stat.S_ISDIR(mode) else "a symbolic link" if stat.S_ISLNK(mode) else "a special file"
+            raise UsageError(f"this directory's {name} is {what}, not a file a save writes; refusing to replace it",
+                             where, hint="move it out, or save to a new directory")
+    if not _is_our_manifest(directory / MANIFEST):
+        raise UsageError(f"this directory's {MANIFEST} is not a resgraph manifest (format {FORMAT!r}), so it is "
+                         "not a saved model; refusing to replace it", where, hint="pick a new or empty directory")
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+def _is_our_manifest(path: Path) -> bool:
+    """Whether `path` is JSON with resgraph's format name and an integer version (any version: an
+    older or newer save is still ours to replace)."""
+    from ..syntax.loader import read_file
+
+    try:
+        data = json.loads(read_file(path, kind=UsageError, follow_symlinks=False))
+    except (ResgraphError, ValueError, RecursionError):
+        return False
+    return (isinstance(data, dict) and data.get("format") == FORMAT
+            and type(data.get("version")) is int)
+
+
+def _move_into_place(tmp: Path, directory: Path) -> Path | None:
+    """Rename the finished save onto `directory`. An old save is set aside first and returned for the
+    caller to remove; if anything (an error, Ctrl-C) stops the swap halfway, the old one is put back."""
     if not directory.exists():
         os.rename(tmp, directory)
-        return
+        return None
     os.chmod(tmp, stat.S_IMODE(directory.stat().st_mode))
     old = directory.with_name(f".{directory.name}.{uuid.uuid4().hex[:8]}.old")
-    os.rename(directory, old)
     try:
+        os.rename(directory, old)
         os.rename(tmp, directory)
-    except OSError:
-        os.rename(old, directory)
+    except BaseException:
+        if os.path.lexists(old) and not os.path.lexists(directory):
+            os.rename(old, directory)
         raise
-    for name in (MANIFEST, SPEC, WEIGHTS):  # only a saved model's own files (_check_target), never rmtree
-        with contextlib.suppress(FileNotFoundError):
-            (old / name).unlink()
-    with contextlib.suppress(OSError):  # something appeared there since the check: leave it be
+    return old
+
+
+def _remove_old_save(old: Path) -> None:
+    """Delete the replaced save's own files (checked by _check_target; never rmtree). The new save is
+    in place by now, so a failure here (something swapped in since the check) only leaves the old
+    folder behind, and says so in a warning rather than an error."""
+    try:
+        for name in SAVED:
+            with contextlib.suppress(FileNotFoundError):
+                (old / name).unlink()
         old.rmdir()
+    except OSError as exc:
+        warnings.warn(f"{old}: the model was saved, but the previous save set aside here could not be removed "
+                      f"({exc.strerror or exc}); delete it by hand", RuntimeWarning, stacklevel=3)
 
 
 def load(directory: str | Path) -> fx.GraphModule:
