@@ -10,13 +10,17 @@ from __future__ import annotations
 import math
 import operator
 import re
-from typing import Any, Callable
+import reprlib
+from typing import Any, Callable, Iterator
 
 from ..errors import GraphError, LimitError, NameError_, Span, TypeError_, did_you_mean
 from . import ast
 
 MAX_INT = 1 << 63
-MAX_LIST = 100_000
+MAX_LIST = 100_000  # items in a list, those of the lists inside it counted too
+MAX_STR = 100_000  # characters in a string built by '+'
+MAX_DEPTH = 64  # lists inside lists, like the parser's MAX_NESTING
+SHOWN = 200  # characters of a value that a message shows
 
 TYPES: dict[str, tuple[type, ...]] = {
     "int": (int,), "float": (float, int), "bool": (bool,), "str": (str,), "list": (list, tuple),
@@ -29,35 +33,49 @@ def type_name(value: Any) -> str:
 
 
 def value_text(v: Any) -> str:
-    """A compile-time value (a parameter, an attribute) as .rg text."""
-    if v is True or v is False:
-        return "true" if v else "false"
-    if v is None:
-        return "none"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        text = repr(v)
-        if not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?", text):
-            raise GraphError(f"the value {text} cannot be written in .rg", hint="use a finite number")
-        return text
-    if isinstance(v, str):
-        escaped = v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
-        return '"' + escaped + '"'
-    if isinstance(v, list):
-        return "[" + ", ".join(value_text(x) for x in v) + "]"
-    if isinstance(v, tuple):
-        return "(" + ", ".join(value_text(x) for x in v) + ("," if len(v) == 1 else "") + ")"
-    raise GraphError(f"a {type(v).__name__} value cannot be written in .rg",
-                     hint="parameters and attributes are numbers, booleans, strings, none or lists")
+    """A compile-time value (a parameter, an attribute) as .rg text, in full (specs are written with it)."""
+    return "".join(_pieces(v, exact=True))
 
 
 def show(value: Any) -> str:
-    """A value the way a spec writes it, for messages (anything else as Python writes it)."""
-    try:
-        return value_text(value)
-    except GraphError:
-        return repr(value)
+    """A value the way a spec writes it, for messages: cut after SHOWN characters with '…', having
+    looked at no more of the value than that (a list of 10**9 shared items is not printed first)."""
+    text = ""
+    for piece in _pieces(value, exact=False):
+        text += piece
+        if len(text) > SHOWN:
+            return text[:SHOWN] + "…"
+    return text
+
+
+def _pieces(v: Any, exact: bool) -> Iterator[str]:
+    """value_text's text piece by piece; not `exact`, what .rg cannot write is shown as Python shows it."""
+    if v is True or v is False:
+        yield "true" if v else "false"
+    elif v is None:
+        yield "none"
+    elif isinstance(v, int):
+        yield str(v)
+    elif isinstance(v, float):
+        text = repr(v)
+        if exact and not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?", text):
+            raise GraphError(f"the value {text} cannot be written in .rg", hint="use a finite number")
+        yield text
+    elif isinstance(v, str):
+        body = v if exact else v[:SHOWN + 1]
+        yield '"' + body.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
+    elif isinstance(v, (list, tuple)):
+        yield "[" if isinstance(v, list) else "("
+        for i, x in enumerate(v):
+            if i:
+                yield ", "
+            yield from _pieces(x, exact)
+        yield "]" if isinstance(v, list) else ("," if len(v) == 1 else "") + ")"
+    elif exact:
+        raise GraphError(f"a {type(v).__name__} value cannot be written in .rg",
+                         hint="parameters and attributes are numbers, booleans, strings, none or lists")
+    else:
+        yield reprlib.repr(v)
 
 
 def coerce(value: Any, typ: str | None, what: str, span: Span | None) -> Any:
@@ -90,9 +108,30 @@ def _bounded(v: Any, span: Span) -> Any:
     if isinstance(v, int) and not isinstance(v, bool) and not -MAX_INT <= v <= MAX_INT:
         raise LimitError(f"integer {'too large' if v > 0 else 'too small'}: beyond ±2^63", span,
                          hint="sizes in a network are far smaller; check the arithmetic")
-    if isinstance(v, (list, tuple)) and len(v) > MAX_LIST:
-        raise LimitError(f"list of {len(v)} items, more than the limit {MAX_LIST}", span)
+    if isinstance(v, str) and len(v) > MAX_STR:
+        raise LimitError(f"string of {len(v):,} characters, more than the limit {MAX_STR:,}", span)
+    if isinstance(v, (list, tuple)):
+        n = _items(v, span)
+        if n > MAX_LIST:
+            inner = " (counting those of the lists inside)" if n > len(v) else ""
+            raise LimitError(f"list of {n} items{inner}, more than the limit {MAX_LIST}", span)
     return v
+
+
+def _items(v: list | tuple, span: Span) -> int:
+    """How many items `v` holds, nested lists counted in full: ten references to one list are ten
+    lists to print or save. Each distinct list is counted once, so `[a, a, a]` costs no more than `a`
+    (and every list was bounded when built, so neither does anything else)."""
+    sizes: dict[int, int] = {}
+
+    def count(seq: list | tuple, depth: int) -> int:
+        if depth > MAX_DEPTH:
+            raise LimitError(f"lists nested more than {MAX_DEPTH} deep", span)
+        if id(seq) not in sizes:
+            sizes[id(seq)] = len(seq) + sum(count(x, depth + 1) for x in seq if isinstance(x, (list, tuple)))
+        return sizes[id(seq)]
+
+    return count(v, 1)
 
 
 def _power(a: Any, b: Any, span: Span) -> Any:
@@ -210,7 +249,7 @@ class Evaluator:
         return _bounded([self(x) for x in e.items], e.span)
 
     def _TupleExpr(self, e: ast.TupleExpr):
-        return tuple(self(x) for x in e.items)
+        return _bounded(tuple(self(x) for x in e.items), e.span)
 
     def _Unary(self, e: ast.Unary):
         if e.op == "not":
