@@ -7,7 +7,6 @@ cannot exhaust Python's recursion limit. Syntax errors become `SyntaxError_` wit
 from __future__ import annotations
 
 import hashlib
-import itertools
 import math
 import os
 import re
@@ -31,10 +30,11 @@ MAX_INT_DIGITS = 30
 # has 624 tokens (2.9 kB); a flat printout of densenet264 (Graph.to_rg without blocks) 13,283 (479 kB).
 MAX_TOKENS = 100_000
 MAX_CHARS = 4_000_000
-# One match per lexer token or fewer (a run of punctuation is one match): counting these with a C
+# One match per lexer token or fewer (a run of punctuation is one match): counting these with a
 # regex refuses an over-long file in a fraction of a second, where the parser would take seconds.
+# A name template is one match; the tokens of its holes are counted by matching the holes again.
 _TOKENISH = re.compile(
-    r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|#[^\n]*|[A-Za-z_]\w*(?:\{[^{}\n#]*\}\w*)+'
+    r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|#[^\n]*|(?P<template>[A-Za-z_]\w*(?:\{[^{}\n#]*\}\w*)+)'
     r"|[A-Za-z_]\w*(?:\.\w+)+|\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|\w+|(?:\r?\n[\t \f]*)+|[^\w\s\"#]+")
 _GRAMMAR = "resgraph.lark"
 
@@ -62,14 +62,16 @@ class _Layout:
 
     def __init__(self) -> None:
         self.comments: list[Token] = []
+        self.count = 0  # tokens so far in this file, the holes of its name templates included
         self.spans: _ToAst | None = None  # places tokens in the file being parsed (set by _parser)
 
     def process(self, stream):
         stack: list[str] = []
         last: Token | None = None
         newline: Token | None = None
-        for count, tok in enumerate(stream):
-            if count == MAX_TOKENS:
+        for tok in stream:
+            self.count += 1
+            if self.count > MAX_TOKENS:
                 raise LimitError(f"the file has more than {MAX_TOKENS} tokens", self.spans._tspan(tok),
                                  hint="write repeated layers with loops, repetitions (* n) and blocks")
             kind = tok.type
@@ -483,42 +485,55 @@ def parse(text: str, path: str = "<string>") -> ast.File:
 
 def parse_source(source: Source) -> ast.File:
     """Like `parse`, reusing an existing Source so that spans point at it."""
-    if len(source.text) > MAX_CHARS:
-        raise LimitError(f"the file has {len(source.text):,} characters, more than the limit {MAX_CHARS:,}",
-                         Span(source, 0, 0), hint="write repeated layers with loops, repetitions (* n) and blocks")
-    _check_token_count(source)
+    _check_size(source)
     lark, transformer, layout = _parser()
     with _LOCK:
-        layout.comments = []
+        layout.comments, layout.count = [], 0
         transformer.source, transformer.offset = source, (0, 0)
         file = _run(lark, source.text, "start", source, transformer)
         file.comments = [ast.Comment(t.value, _tok_span(t, source)) for t in layout.comments]
     return file
 
 
-def _check_token_count(source: Source) -> None:
-    """Refuse a file with more than MAX_TOKENS tokens before the (slow) parser sees it."""
-    matches = _TOKENISH.finditer(source.text)
-    last = next(itertools.islice(matches, MAX_TOKENS, None), None)
-    if last is not None:
-        pos = last.start()
+def _check_size(source: Source, what: str = "the file") -> None:
+    """Refuse a text of more than MAX_CHARS characters or MAX_TOKENS tokens before the (slow) parser sees it."""
+    if len(source.text) > MAX_CHARS:
+        raise LimitError(f"{what} has {len(source.text):,} characters, more than the limit {MAX_CHARS:,}",
+                         Span(source, 0, 0), hint="write repeated layers with loops, repetitions (* n) and blocks")
+    count, pos = quick_count(source.text, MAX_TOKENS)
+    if count > MAX_TOKENS:
         line = source.text.count("\n", 0, pos) + 1
         col = pos - source.text.rfind("\n", 0, pos)
-        raise LimitError(f"the file has more than {MAX_TOKENS} tokens", Span(source, line, col),
+        raise LimitError(f"{what} has more than {MAX_TOKENS} tokens", Span(source, line, col),
                          hint="write repeated layers with loops, repetitions (* n) and blocks")
+
+
+def quick_count(text: str, limit: int) -> tuple[int, int]:
+    """At most as many tokens as the lexer makes of `text`, counted until past `limit`, and where
+    the last one counted starts. A name template counts once, and once more for each token inside
+    its holes: the parser reads each hole on its own, and those tokens add to the file's."""
+    count = 0
+    for m in _TOKENISH.finditer(text):
+        count += 1
+        if m.lastgroup == "template":
+            count += sum(1 for hole in _HOLE.finditer(m[0]) for _ in _TOKENISH.finditer(hole[1]))
+        if count > limit:
+            return count, m.start()
+    return count, len(text)
 
 
 def parse_expr(text: str, path: str = "<value>") -> ast.Expr:
     """Parse one expression (a command-line literal)."""
-    lark, transformer, _ = _parser()
     source = Source(path, text)
+    _check_size(source, "the value")
+    lark, transformer, layout = _parser()
     with _LOCK:
-        saved = transformer.source, transformer.offset
-        transformer.source, transformer.offset = source, (0, 0)
+        saved = transformer.source, transformer.offset, layout.count
+        transformer.source, transformer.offset, layout.count = source, (0, 0), 0
         try:
             return _run(lark, text, "literal", source, transformer)
         finally:
-            transformer.source, transformer.offset = saved
+            transformer.source, transformer.offset, layout.count = saved
 
 
 def _run(lark: Lark, text: str, start: str, source: Source | None, transformer: _ToAst):
