@@ -6,6 +6,7 @@ import json
 import os
 import time
 import warnings
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -222,3 +223,23 @@ def test_the_quick_count_with_holes_never_exceeds_the_lexers(monkeypatch):
         text, seen[:] = path.read_text(), []
         parser.parse(text, str(path))
         assert 0 < parser.quick_count(text, 10**9)[0] <= len(seen), path
+
+
+def test_a_bad_command_line_value_is_quoted_short():
+    from resgraph.syntax.loader import parse_literal
+
+    with pytest.raises(UsageError) as info:
+        parse_literal("[" + "1 2," * 100_000)  # the whole value was quoted: 400 kB of message
+    assert len(str(info.value)) < 500 and "…' is not a value" in str(info.value)
+
+
+def test_an_unreadable_save_target_is_a_usage_error_before_compiling(tmp_path, monkeypatch):
+    def unreadable(directory, where):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(io, "check_target", unreadable)
+    spec = Path(__file__).resolve().parents[1] / "examples" / "tiny_resnet.rg"
+    result = CliRunner().invoke(app, ["compile", str(spec), "--save",
+                                      str(tmp_path / "run")])
+    assert result.exit_code == 2 and "cannot save here: Permission denied" in result.output
+    assert "compiled" not in result.output and not isinstance(result.exception, PermissionError)

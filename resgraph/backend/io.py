@@ -77,7 +77,7 @@ def save(module: fx.GraphModule, directory: str | Path) -> Path:
     tmp = None
     try:
         target = Path(os.path.abspath(directory))  # "." and "x/.." get a name to put a sibling beside
-        _check_target(target, Span.file(str(directory)))
+        check_target(target, Span.file(str(directory)))
         created = [p for p in target.parents if not p.exists()]  # innermost first
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.saving")
@@ -102,7 +102,7 @@ def save(module: fx.GraphModule, directory: str | Path) -> Path:
     return directory
 
 
-def _check_target(directory: Path, where: Span) -> None:
+def check_target(directory: Path, where: Span) -> None:
     """Refuse a target we would have to clobber: only an empty directory or a saved model is replaced."""
     if directory.is_symlink():
         raise UsageError("this is a symbolic link; refusing to replace it", where,
@@ -185,7 +185,7 @@ def _move_into_place(tmp: Path, directory: Path) -> Path | None:
 
 
 def _remove_old_save(old: Path) -> None:
-    """Delete the replaced save's own files (checked by _check_target; never rmtree). The new save is
+    """Delete the replaced save's own files (checked by check_target; never rmtree). The new save is
     in place by now, so a failure here (something swapped in since the check) only leaves the old
     folder behind, and says so in a warning rather than an error."""
     try:

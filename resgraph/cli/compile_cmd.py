@@ -78,11 +78,15 @@ def check_save(directory: Path) -> None:
     """Refuse a --save target before compiling, by the rules save_model applies (backend.io's own
     check: no file, foreign or non-empty directory, symlink, current directory is replaced), and
     a parent folder that cannot take the new directory."""
-    from ..backend.io import _check_target
+    from ..backend.io import check_target
     from ..syntax.loader import unwritable
 
     target = Path(os.path.abspath(directory))  # as save_model sees it: "." has a name
-    _check_target(target, Span.file(str(directory)))
+    try:
+        check_target(target, Span.file(str(directory)))
+    except OSError as exc:  # e.g. an unreadable directory: save_model would say the same later
+        raise UsageError(f"cannot save here: {exc.strerror or exc}", Span.file(str(directory)),
+                         hint="save to a directory you can read and write") from None
     why = unwritable(target.parent)
     if why:
         raise UsageError(f"cannot save here: {why}", Span.file(str(directory)),

@@ -56,7 +56,8 @@ def parse_literal(text: str) -> Any:
     try:
         return Evaluator(Env())(parse_expr(stripped))
     except ResgraphError as exc:
-        raise UsageError(f"'{text}' is not a value: {exc.message}",
+        shown = text if len(text) <= 200 else text[:200] + "…"
+        raise UsageError(f"'{shown}' is not a value: {exc.message}",
                          hint="write ints, floats, true/false, \"strings\" or lists like [2, 2, 2, 2]") from None
 
 
