@@ -50,17 +50,16 @@ class ForwardRefs:
 
     def close(self, frame: Frame) -> None:
         """Resolve the names this scope used before binding them."""
-        hinted = 0  # a hint costs a fuzzy search over every bound name: only shown errors get one
+        reported = 0  # past MAX_ERRORS + 1 (which makes the list say it stopped) none would be shown
         for p in frame.pendings:
             v = frame.values.get(p.name)
             if v is None or v is ALREADY_FAILED:
                 p.target = ALREADY_FAILED
-                if v is None and not frame.names_lost:
-                    hint = None
-                    if hinted < MAX_ERRORS:
-                        hinted += 1
-                        hint = did_you_mean(p.name, frame.bound_names()) or _undefined_hint(frame, p.name)
-                    self.log.diags.error(NameError_, f"undefined name '{p.name}'", p.span, hint=hint)
+                if v is None and not frame.names_lost and reported <= MAX_ERRORS:
+                    reported += 1
+                    self.log.diags.error(NameError_, f"undefined name '{p.name}'", p.span,
+                                         hint=did_you_mean(p.name, frame.bound_names())
+                                         or _undefined_hint(frame, p.name))
             else:
                 p.target = v
 
