@@ -9,7 +9,7 @@ import torch
 import resgraph
 from resgraph.backend.codegen import to_python
 from resgraph.errors import CompileError, LimitError, NameError_, ResgraphError, TypeError_, UsageError
-from resgraph.passes.check import MAX_LAYER_PARAMS, MAX_MODEL_PARAMS
+from resgraph.ir.verify import MAX_LAYER_PARAMS, MAX_MODEL_PARAMS
 
 
 def spec(body: str, header: str = "model m") -> str:
@@ -134,7 +134,7 @@ def test_a_non_finite_attribute_is_refused_at_the_call():
 
 
 def test_a_graph_built_by_hand_with_a_non_finite_parameter_is_refused_at_check_time():
-    from resgraph.passes.check import check
+    from resgraph.ir.verify import check
 
     g = resgraph.loads(spec("    out = x -> conv(8, 3)", "model m(scale: float = 1.0)"), path="net.rg")
     g.params["scale"] = float("inf")

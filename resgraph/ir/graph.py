@@ -189,7 +189,7 @@ class Graph:
                 pending = [u for u in self.nx._pred[n] if nodes[u]["type"] is None]
                 for u in pending:
                     if u in opened:
-                        from ..passes.cycles import cycle_error  # lazy: passes sit above ir
+                        from .cycles import cycle_error  # lazy: passes sit above ir
 
                         raise cycle_error(self, self._cycle_through(u))
                 stack.extend(pending)

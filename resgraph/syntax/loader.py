@@ -19,7 +19,7 @@ from ..errors import (
     UsageError, did_you_mean,
 )
 from ..ir import Graph, ops
-from ..passes.check import check
+from ..ir.verify import check
 from . import ast
 from .elaborate import Elaborator, Unit
 from .parser import parse_expr, parse_source
