@@ -82,7 +82,7 @@ def optimize(module, opt_level: int = 1, *, memory_efficient: bool = False, expl
              skip=()):
     """Turn an opt_level=0 module (trained or loaded with weights) into an optimized one;
     `skip` names passes of resgraph/passes/pipeline.py not to run."""
-    from .passes.pipeline import optimize as run_pipeline
+    from .optimization.pipeline import optimize as run_pipeline
 
     if not isinstance(module, torch.fx.GraphModule):  # the passes rewrite fx graphs, traced ones too
         raise UsageError(f"optimize expects a torch.fx.GraphModule (from resgraph.compile or "

@@ -8,8 +8,8 @@ import torch
 
 import resgraph
 from resgraph.errors import UsageError
-from resgraph.passes import compile_module
-from resgraph.passes.pipeline import INFERENCE, format_report, passes
+from resgraph.optimization import compile_module
+from resgraph.optimization.pipeline import INFERENCE, format_report, passes
 from resgraph.zoo import model_names
 
 from test_opt_passes import randomized
