@@ -20,7 +20,7 @@ import resgraph
 from resgraph import zoo
 from resgraph.syntax.fmt import format_text
 from resgraph.syntax.parser import parse
-from resgraph.syntax.printer import _flat
+from resgraph.syntax.unparse import _flat
 
 DENSE = """
 block dense_layer(k: int) {

@@ -9,7 +9,7 @@ import resgraph
 from resgraph import zoo
 from resgraph.cli import app
 from resgraph.errors import NameError_, SyntaxError_, TypeError_
-from resgraph.syntax.printer import structural_diff
+from resgraph.syntax.unparse import structural_diff
 
 ROOT = Path(__file__).resolve().parents[1]
 

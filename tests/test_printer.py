@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 import resgraph
 from resgraph import Builder, zoo
 from resgraph.errors import GraphError, UsageError
-from resgraph.syntax.printer import structural_diff
+from resgraph.syntax.unparse import structural_diff
 from test_builder import tiny_resnet
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -223,7 +223,7 @@ class Graph:
     # -- conveniences that delegate to the tools (imported lazily: tools sit above the IR) --
     def to_rg(self) -> str:
         """The graph as .rg text that loads back to the same graph."""
-        from ..syntax.printer import to_rg
+        from ..syntax.unparse import to_rg
 
         return to_rg(self)
 

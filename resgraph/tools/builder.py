@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterator
 from ..errors import GraphError, Source, Span, TypeError_, UsageError
 from ..ir import Graph, Scope, TensorType, ops
 from ..ir.verify import arity_problem, check
-from ..syntax.printer import NAME_HINT, writable
+from ..syntax.unparse import NAME_HINT, writable
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
 _CONTEXTLIB = contextlib.__file__  # `with b.scope(...)` enters through contextlib's frame

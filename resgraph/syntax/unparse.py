@@ -15,7 +15,7 @@ import re
 from ..errors import UNKNOWN_SPAN, GraphError, ResgraphError
 from ..ir import Graph
 from . import ast
-from .render import Renderer
+from .layout import Renderer
 
 _PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*")
 _RESERVED = {"model", "block", "import", "input", "option", "let", "for", "in", "if", "else", "and",
