@@ -3,7 +3,7 @@
 from .api import compile, load, load_model, loads, optimize, save_model
 from .errors import ResgraphError
 from .ir import Graph, TensorType
-from .tools.builder import Builder, block
+from .builder import Builder, block
 
 __version__ = "0.1.0"
 

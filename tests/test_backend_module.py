@@ -14,7 +14,7 @@ from resgraph.backend.fx import build_module, class_name
 from resgraph.errors import CompileError
 from resgraph.ir import Graph, ops
 from resgraph.ir.verify import check
-from resgraph.tools.builder import Builder, block
+from resgraph.builder import Builder, block
 
 
 @block

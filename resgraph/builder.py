@@ -23,12 +23,12 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from ..errors import GraphError, Source, Span, TypeError_, UsageError
-from ..ir import Graph, Scope, TensorType, ops
-from ..ir.verify import arity_problem, check
-from ..syntax.unparse import NAME_HINT, writable
+from .errors import GraphError, Source, Span, TypeError_, UsageError
+from .ir import Graph, Scope, TensorType, ops
+from .ir.verify import arity_problem, check
+from .syntax.unparse import NAME_HINT, writable
 
-_PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
+_PACKAGE_DIR = str(Path(__file__).resolve().parent)
 _CONTEXTLIB = contextlib.__file__  # `with b.scope(...)` enters through contextlib's frame
 _MODEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # the language's NAME
 _SCOPE_KINDS = ("block", "group", "repeat")
