@@ -9,7 +9,7 @@
 
 Every op in the registry is a method of `Value` (`x.conv(...)`, `x.bn()`, `x.add(y)`); a merge
 takes the value it is called on as its first operand. Names may be dotted paths
-(`name="layer1.0.conv1"`): every graph built here can be written as .rg with `graph.to_rg()`. Shapes are inferred as each layer is added,
+(`name="layer1.0.conv1"`): every graph built here can be written as .rg with `to_rg(graph)`. Shapes are inferred as each layer is added,
 so a mistake raises at once, with the span of the line in *your* Python file that made it.
 """
 

@@ -148,7 +148,7 @@ def test_what_check_accepts_compiles_and_writes_out():
                 " -> bn(eps=1e300)", "model m(scale: float = 1e308)")
     graph = resgraph.loads(text, path="net.rg")
     module = resgraph.compile(graph, seed=0)
-    assert resgraph.loads(graph.to_rg()).params == {"scale": 1e308}
+    assert resgraph.loads(resgraph.to_rg(graph)).params == {"scale": 1e308}
     assert "class M" in to_python(module)
 
 

@@ -141,7 +141,7 @@ def _require_checked(graph: Graph) -> None:
     if graph.output is None or any(graph.type_of(n) is None for n in graph):
         raise CompileError(
             f"graph '{graph.name}' is not checked: some layers have no inferred type",
-            hint="load it with resgraph.load/loads, or run resgraph.passes.check.check(graph) first",
+            hint="load it with resgraph.load/loads, or run resgraph.ir.verify.check(graph) first",
         )
     for name in graph:  # check refuses these too; a graph inferred node by node may still hold one
         problem = name_problem(name)

@@ -33,6 +33,8 @@ from safetensors.torch import load_file, save_file
 from torch import fx
 
 from ..errors import Span, UsageError, WeightsError
+from ..syntax.loader import check_regular, load_graph, outside, read_file
+from ..syntax.unparse import to_rg
 from .fx import build_module
 
 FORMAT = "resgraph-model"
@@ -67,7 +69,7 @@ def save(module: fx.GraphModule, directory: str | Path) -> Path:
         params={k: _encode(v) for k, v in graph.params.items()},
         input_shape=list(graph.attrs(graph.inputs[0]).shape),
     )
-    files = {SPEC: graph.to_rg(), MANIFEST: manifest.model_dump_json(indent=2) + "\n"}
+    files = {SPEC: to_rg(graph), MANIFEST: manifest.model_dump_json(indent=2) + "\n"}
     tensors = {k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
     created: list[Path] = []
     tmp = None
@@ -144,8 +146,6 @@ def _move_into_place(tmp: Path, directory: Path) -> None:
 
 def load(directory: str | Path) -> fx.GraphModule:
     """Rebuild a module saved by `save` from its spec and fill it with the saved tensors."""
-    from ..syntax.loader import check_regular, load_graph, outside
-
     directory = _directory_arg(directory, "load_model")
     manifest = _read_manifest(directory)
     root = directory.resolve()
@@ -201,8 +201,6 @@ def _directory_arg(directory: Any, function: str) -> Path:
 
 
 def _read_manifest(directory: Path) -> Manifest:
-    from ..syntax.loader import read_file
-
     path = directory / MANIFEST
     if not os.path.lexists(path):
         raise UsageError(

@@ -1,4 +1,4 @@
-"""AST → .rg text in the one canonical layout, shared by `resgraph fmt` and `Graph.to_rg()`.
+"""AST → .rg text in the one canonical layout, shared by `resgraph fmt` and `to_rg(graph)`.
 
 Layout: 4-space indents, spaces around `->`, `=` and binary operators, `name: type = default`
 parameters, `kw=value` arguments, lines of at most WIDTH columns where a break is possible (at

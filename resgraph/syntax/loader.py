@@ -10,6 +10,7 @@ import contextlib
 import os
 import stat
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,16 @@ from . import ast
 from .elaborate import Elaborator, Unit
 from .parser import parse_expr, parse_source
 from .values import Evaluator, Env
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What a loaded graph was built from, kept on `Graph.provenance` so that `to_rg` can write its
+    blocks and loops again. It lives here, not in the IR, because its parts are syntax."""
+
+    model: ast.ModelDef  # the model as elaborated (a derived model resolved to the body it uses)
+    unit: Unit  # the file that model was found in, with the blocks it can see
+    input_shape: tuple | None  # the input shape the caller asked for, if any
 
 
 def load_graph(source: str | Path, *, model: str | None = None, input_shape=None,
@@ -289,5 +300,6 @@ def build(unit: Unit, chosen: tuple[ast.ModelDef, Unit], params: dict[str, Any],
     if errors:
         raise (errors[0].kind or ResgraphError)(diagnostics=errors)
     check(graph)
-    graph.spec = (*elab.root, input_shape)  # lets Graph.to_rg() print the blocks and loops again
+    model, home = elab.root
+    graph.provenance = Provenance(model, home, tuple(input_shape) if input_shape is not None else None)
     return graph

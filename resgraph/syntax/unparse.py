@@ -1,4 +1,4 @@
-"""Graph → .rg text that loads back to the same graph (`Graph.to_rg()`).
+"""Graph → .rg text that loads back to the same graph (`to_rg(graph)`).
 
 A graph the front end built keeps its blocks and loops: the printer writes the model with its
 parameter defaults set to the values used (`graph.params`) and every block it can reach, from
@@ -16,6 +16,7 @@ from ..errors import UNKNOWN_SPAN, GraphError, ResgraphError
 from ..ir import Graph
 from . import ast
 from .layout import Renderer
+from .loader import loads_graph
 
 _PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*")
 _RESERVED = {"model", "block", "import", "input", "option", "let", "for", "in", "if", "else", "and",
@@ -24,8 +25,8 @@ _RESERVED = {"model", "block", "import", "input", "option", "let", "for", "in", 
 
 def to_rg(graph: Graph) -> str:
     """The graph as a .rg text: blocks and loops kept where the graph came from a file."""
-    if graph.spec is not None:
-        text = _from_spec(graph)
+    if graph.provenance is not None:
+        text = _from_provenance(graph)
         if text is not None and _reloads_to(text, graph):
             return text
     return _flat(graph)
@@ -50,8 +51,6 @@ def structural_diff(a: Graph, b: Graph) -> list[str]:
 
 
 def _reloads_to(text: str, graph: Graph) -> bool:
-    from .loader import loads_graph
-
     try:
         return not structural_diff(graph, loads_graph(text))
     except ResgraphError:
@@ -61,8 +60,8 @@ def _reloads_to(text: str, graph: Graph) -> bool:
 # -- graphs from a file: the model and the blocks it uses ---------------------------------------
 
 
-def _from_spec(graph: Graph) -> str | None:
-    model, unit, input_shape = graph.spec
+def _from_provenance(graph: Graph) -> str | None:
+    model, unit, input_shape = graph.provenance.model, graph.provenance.unit, graph.provenance.input_shape
     blocks: dict[str, ast.BlockDef] = {}
     if not _reach(model.body, unit, blocks):
         return None
