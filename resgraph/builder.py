@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
-import re
 import sys
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -26,11 +25,10 @@ from typing import Any, Callable, Iterator
 from .errors import GraphError, Source, Span, TypeError_, UsageError
 from .ir import Graph, Scope, TensorType, ops
 from .ir.verify import arity_problem, check
-from .syntax.unparse import NAME_HINT, writable
+from .ir.naming import IDENTIFIER, NAME_HINT, writable
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 _CONTEXTLIB = contextlib.__file__  # `with b.scope(...)` enters through contextlib's frame
-_MODEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # the language's NAME
 _SCOPE_KINDS = ("block", "group", "repeat")
 
 
@@ -89,7 +87,7 @@ class Builder:
     """Makes one Graph. Names are hierarchical: `scope()` pushes a namespace like a block instance."""
 
     def __init__(self, name: str = "model", *, doc: str | None = None, options: dict | None = None):
-        if not isinstance(name, str) or not _MODEL_NAME.fullmatch(name):
+        if not isinstance(name, str) or not IDENTIFIER.fullmatch(name):
             raise UsageError(f"Builder(): {name!r} cannot be a model name", caller_span(),
                              hint="letters, digits and _, not starting with a digit: tiny_resnet")
         if doc is not None and not isinstance(doc, str):

@@ -1,6 +1,6 @@
 """Graph → .rg text that loads back to the same graph (`to_rg(graph)`).
 
-A graph the front end built keeps its blocks and loops: the printer writes the model with its
+A graph the front end built keeps its blocks and loops: `to_rg` writes the model with its
 parameter defaults set to the values used (`graph.params`) and every block it can reach, from
 its own file and its imports, as one self-contained text. The text is loaded once to make sure it
 gives the same graph; if it does not (the graph was edited after loading, or two imported blocks
@@ -10,17 +10,12 @@ chain of layers, every layer at its full path (`layer1.0.conv1: conv(64, 3)`).
 
 from __future__ import annotations
 
-import re
-
 from ..errors import UNKNOWN_SPAN, GraphError, ResgraphError
 from ..ir import Graph
+from ..ir.naming import NAME_HINT, writable, writable_model_name
 from . import ast
 from .layout import Renderer
 from .loader import loads_graph
-
-_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*")
-_RESERVED = {"model", "block", "import", "input", "option", "let", "for", "in", "if", "else", "and",
-             "or", "not", "true", "false", "none"}
 
 
 def to_rg(graph: Graph) -> str:
@@ -210,17 +205,7 @@ def _dim(d):
 
 
 def _model_name(name: str) -> str:
-    return name if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) and name not in _RESERVED else "model_"
-
-
-NAME_HINT = ("names are dotted paths of letters, digits and _ that start with a letter and not with a "
-             "reserved word: layer1.0.conv1")
-
-
-def writable(path: str) -> bool:
-    """Whether .rg can name a layer `path` (the builder refuses other names up front)."""
-    first = path.split(".")[0]
-    return bool(_PATH.fullmatch(path)) and first not in _RESERVED and first != "_"
+    return name if writable_model_name(name) else "model_"
 
 
 def _check_name(graph: Graph, n: str) -> None:
