@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import networkx as nx
 
@@ -37,6 +37,13 @@ class Scope:
     block: str | None = None  # the block's name for kind "block"
     args: dict[str, Any] = field(default_factory=dict)
     span: Span = UNKNOWN_SPAN
+
+
+class NodeCost(NamedTuple):
+    """One node's cost for one sample, by its op's registry rules."""
+
+    params: int  # trainable parameters
+    macs: int | None  # multiply-accumulates; None where a spatial size is unknown
 
 
 class _Failed:
@@ -158,15 +165,17 @@ class Graph:
         t = self.nx.nodes[name]["type"]
         return None if t is None or t is FAILED else t
 
+    def cost(self, name: str) -> NodeCost:
+        """A typed node's parameters and MACs: the one place the registry's cost rules are applied."""
+        t, opdef, attrs = self.type_of(name), self.opdef(name), self.attrs(name)
+        operands = [self.type_of(u) for u in self.inputs_of(name)]
+        return NodeCost(opdef.params(attrs, operands, t), opdef.macs(attrs, operands, t))
+
     def param_count(self, name: str | None = None) -> int:
-        """Trainable parameters of one node, or of the whole graph (registry rules; needs types)."""
+        """Trainable parameters of one node, or of the whole graph; 0 for a node without a type."""
         if name is None:
             return sum(self.param_count(n) for n in self.nx.nodes)
-        t = self.type_of(name)
-        if t is None:
-            return 0
-        operands = [self.type_of(u) for u in self.inputs_of(name)]
-        return self.opdef(name).params(self.attrs(name), operands, t)
+        return 0 if self.type_of(name) is None else self.cost(name).params
 
     # -- inference --------------------------------------------------------------------------
     def infer(self, name: str) -> TensorType | None:
