@@ -19,7 +19,7 @@ import networkx as nx
 import torch
 from torch import fx, nn
 
-from ..errors import CompileError
+from ..errors import CompileError, UsageError
 from ..ir import Graph
 from ..ir.naming import name_problem
 from .init import initialize, scheme_of
@@ -104,6 +104,22 @@ def build_module(graph: Graph, *, seed: int | None = None) -> fx.GraphModule:
     gm.meta["resgraph"] = {"graph": graph, "opt_level": 0}
     gm.graph.lint()
     return gm
+
+
+def unoptimized_graph(module: Any, use: str, hint: str) -> Graph:
+    """The IR a level-0 module was compiled from; `use` names the caller in its refusals.
+
+    Saving and standalone code both rebuild a module from its IR, which an optimized module no
+    longer matches (its fused layers are resgraph's own), so both refuse the same two cases.
+    """
+    meta = module.meta.get("resgraph") if isinstance(module, fx.GraphModule) else None
+    if meta is None:
+        raise UsageError(f"{use} expects a module compiled by resgraph (resgraph.compile)",
+                         hint="pass the module resgraph.compile returned")
+    if meta["opt_level"] != 0:
+        raise UsageError(f"{use} needs the opt level 0 module, not an optimized one (level {meta['opt_level']}: "
+                         "its fused layers are resgraph's own and its weights no longer match the spec)", hint=hint)
+    return meta["graph"]
 
 
 def _materialize(module: nn.Module, graph: Graph) -> None:

@@ -35,7 +35,7 @@ from torch import fx
 from ..errors import Span, UsageError, WeightsError
 from ..syntax.loader import check_regular, load_graph, outside, read_file
 from ..syntax.unparse import to_rg
-from .fx import build_module
+from .fx import build_module, unoptimized_graph
 
 FORMAT = "resgraph-model"
 VERSION = 1
@@ -59,7 +59,7 @@ class Manifest(BaseModel):
 
 def save(module: fx.GraphModule, directory: str | Path) -> Path:
     """Write `module` (opt level 0, trained or not) to `directory`; returns the directory."""
-    graph = _graph_of(module)
+    graph = unoptimized_graph(module, "save_model", "save the opt level 0 module and call resgraph.optimize after loading")
     directory = _directory_arg(directory, "save_model")
     manifest = Manifest(
         format=FORMAT,
@@ -177,18 +177,6 @@ def load(directory: str | Path) -> fx.GraphModule:
         module.to(dtypes.pop())  # a model saved after .half()/.to(bf16) comes back in that dtype
     module.load_state_dict(tensors, strict=True)
     return module
-
-
-def _graph_of(module: Any):
-    meta = module.meta.get("resgraph") if isinstance(module, fx.GraphModule) else None
-    if meta is None:
-        raise UsageError("save_model expects a module compiled by resgraph (resgraph.compile)")
-    if meta["opt_level"] != 0:
-        raise UsageError(
-            f"this module is optimized (opt level {meta['opt_level']}); its weights no longer match the spec",
-            hint="save the opt level 0 module and call resgraph.optimize after loading",
-        )
-    return meta["graph"]
 
 
 def _directory_arg(directory: Any, function: str) -> Path:
