@@ -23,7 +23,7 @@ from ..ir import Graph, ops
 from ..ir.verify import check
 from . import ast
 from .elaborate import Elaborator, Unit
-from .parser import parse_expr, parse_source
+from .parser import parse, parse_expr
 from .values import Evaluator, Env
 
 
@@ -195,7 +195,7 @@ def outside(root: Path, path: Path) -> str | None:
 
 def _load(source: Source, base: Path, key: Path | None, done: dict[Path, Unit], stack: list[Path],
           confine: Path | None) -> Unit:
-    file = parse_source(source)
+    file = parse(source)
     unit = Unit(source, file, sources=[source])
     if key is not None:
         stack = [*stack, key]

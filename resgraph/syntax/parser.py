@@ -476,13 +476,12 @@ def _parser() -> tuple[Lark, _ToAst, _Layout]:
 _LOCK = threading.RLock()
 
 
-def parse(text: str, path: str = "<string>") -> ast.File:
-    """Parse .rg text into an `ast.File` (comments included); SyntaxError_ on bad input."""
-    return parse_source(Source(path, text))
+def parse(text: str | Source, path: str = "<string>") -> ast.File:
+    """Parse .rg text into an `ast.File` (comments included); SyntaxError_ on bad input.
 
-
-def parse_source(source: Source) -> ast.File:
-    """Like `parse`, reusing an existing Source so that spans point at it."""
+    Given a Source (the loader's, read from a file), spans point at it and `path` is not used.
+    """
+    source = text if isinstance(text, Source) else Source(path, text)
     if len(source.text) > MAX_CHARS:
         raise LimitError(f"the file has {len(source.text):,} characters, more than the limit {MAX_CHARS:,}",
                          Span(source, 0, 0), hint="write repeated layers with loops, repetitions (* n) and blocks")

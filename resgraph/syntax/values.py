@@ -28,6 +28,11 @@ def type_name(value: Any) -> str:
             type(None): "none"}.get(type(value), type(value).__name__)
 
 
+def string_literal(text: str) -> str:
+    """`text` as a one-line .rg string literal: the inverse of the parser's unquoting."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
+
+
 def value_text(v: Any) -> str:
     """A compile-time value (a parameter, an attribute) as .rg text."""
     if v is True or v is False:
@@ -42,8 +47,7 @@ def value_text(v: Any) -> str:
             raise GraphError(f"the value {text} cannot be written in .rg", hint="use a finite number")
         return text
     if isinstance(v, str):
-        escaped = v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
-        return '"' + escaped + '"'
+        return string_literal(v)
     if isinstance(v, list):
         return "[" + ", ".join(value_text(x) for x in v) + "]"
     if isinstance(v, tuple):
