@@ -4,7 +4,7 @@ Building the fx graph directly keeps the spec's structure visible in the result:
 a submodule at its spec path (`layer1.0.conv1`), every fx value is named after its layer
 (`layer1_0_conv1`), and each fx node records the IR node it came from, which the optimizer and the
 analysis tools use to map back. Each op lowers itself in its registry entry (`OpDef.emit`) through
-`Emitter`; this file only wires values together.
+`FxEmitter` (which implements `ir.ops.base.EmitterProtocol`); this file only wires values together.
 
 Layers are constructed on the meta device and materialized once, then filled by `init.initialize`:
 no weight is drawn twice, and global RNG state is never consumed when a seed is given.
@@ -25,7 +25,7 @@ from ..ir.naming import name_problem
 from .init import initialize, scheme_of
 
 
-class Emitter:
+class FxEmitter:
     """What an op's `emit` calls to add nodes; every node it makes is tagged with the current IR node."""
 
     def __init__(self, graph: fx.Graph) -> None:
@@ -74,7 +74,7 @@ def build_module(graph: Graph, *, seed: int | None = None) -> fx.GraphModule:
     scheme_of(graph)  # an unknown scheme is an error even where nothing gets initialized
     device = torch.get_default_device()
     fxg = fx.Graph()
-    emitter = Emitter(fxg)
+    emitter = FxEmitter(fxg)
     values: dict[str, Any] = {}
     for name in graph.inputs:
         node = fxg.placeholder(name)
@@ -195,4 +195,4 @@ def _conflict(graph: Graph, layer: str, inner: str) -> None:
     )
 
 
-__all__ = ["Emitter", "build_module", "class_name", "fx_name"]
+__all__ = ["FxEmitter", "build_module", "class_name", "fx_name"]
