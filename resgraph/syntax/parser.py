@@ -158,9 +158,9 @@ class _ToAst(Transformer_NonRecursive):
             if isinstance(item, ast.Import):
                 file.imports.append(item)
             elif isinstance(item, ast.BlockDef):
-                _define(file.blocks, file.models, item, "block")
+                _define(file.blocks, file.models, item)
             elif isinstance(item, ast.ModelDef):
-                _define(file.models, file.blocks, item, "model")
+                _define(file.models, file.blocks, item)
         return file
 
     def import_stmt(self, meta, c):
@@ -415,7 +415,7 @@ def _take_doc(items: list, where: str) -> tuple[ast.Doc | None, list]:
     return doc, items
 
 
-def _define(table: dict, other: dict, item, kind: str) -> None:
+def _define(table: dict, other: dict, item) -> None:
     if item.name in table or item.name in other:
         raise SyntaxError_(f"'{item.name}' is defined twice in this file", item.span,
                            hint="rename one of the definitions")
