@@ -1,5 +1,5 @@
 """Front-end timings: parse + elaborate + check, for the largest zoo spec and a 1000-layer dense block;
-then the way back: Graph.to_rg() (with its verifying reload) and `resgraph fmt` of the zoo.
+then the way back: to_rg(graph) (with its verifying reload) and `resgraph fmt` of the zoo.
 
     python benchmarks/frontend.py            # the timings below
     python benchmarks/frontend.py --scaling  # cost against size, and what hostile input costs
@@ -20,7 +20,7 @@ import resgraph
 from resgraph import zoo
 from resgraph.syntax.fmt import format_text
 from resgraph.syntax.parser import parse
-from resgraph.syntax.printer import _flat
+from resgraph.syntax.unparse import _flat
 
 DENSE = """
 block dense_layer(k: int) {
@@ -60,7 +60,7 @@ def main() -> None:
         print(f"    {len(g)} nodes, {g.nx.number_of_edges()} edges")
     for name in ("resnet152", "densenet264"):
         g = resgraph.load(name)
-        timed(f"{name}.to_rg() (blocks kept, verified)", g.to_rg)
+        timed(f"to_rg({name}) (blocks kept, verified)", lambda: resgraph.to_rg(g))
         text = timed(f"{name} flat text", lambda: _flat(g))
         timed(f"    ... loaded back ({len(text.splitlines())} lines)", lambda: resgraph.loads(text))
     timed("fmt of every zoo spec", lambda: [format_text(p.read_text(), str(p)) for p in zoo.spec_files()])

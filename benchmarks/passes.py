@@ -15,7 +15,7 @@ import torch
 import resgraph
 from resgraph.bench.reference import ours, reference
 from resgraph.bench.timing import interleaved
-from resgraph.passes.pipeline import INFERENCE
+from resgraph.optimization.pipeline import INFERENCE
 
 
 def main() -> None:

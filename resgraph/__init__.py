@@ -1,9 +1,11 @@
 """resgraph: write residual and dense architectures down as checked .rg specs, get fast torch modules."""
 
 from .api import compile, load, load_model, loads, optimize, save_model
+from .builder import Builder, block
 from .errors import ResgraphError
 from .ir import Graph, TensorType
-from .tools.builder import Builder, block
+from .syntax.unparse import to_rg
+from .tools.viz import to_dot
 
 __version__ = "0.1.0"
 
@@ -19,4 +21,6 @@ __all__ = [
     "loads",
     "optimize",
     "save_model",
+    "to_dot",
+    "to_rg",
 ]

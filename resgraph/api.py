@@ -1,4 +1,4 @@
-"""The public face, as glue: source → graph → passes → module. Each step lives in its own stage.
+"""The public face, as glue: source → checked graph → module → optimized module. Each step lives in its own stage.
 
 Arguments are checked here, where the caller wrote them, so that a wrong type is a UsageError
 saying what is expected rather than a TypeError from deep inside a stage.
@@ -12,8 +12,13 @@ from typing import Any
 
 import torch.fx
 
+from .backend.fx import build_module
+from .backend.io import load as load_saved
+from .backend.io import save
 from .errors import UsageError
 from .ir import Graph
+from .optimization.pipeline import optimize as run_pipeline
+from .syntax.loader import load_graph, loads_graph
 
 SEED_RANGE = (-(1 << 63), (1 << 64) - 1)  # what torch.Generator.manual_seed takes
 
@@ -24,8 +29,6 @@ def load(source: str | Path, *, model: str | None = None, input_shape=None, **pa
     `model` picks one model of a file that holds several; `input_shape` (C, H, W) overrides the
     declared input; `params` override the model's parameters (`num_classes=10`).
     """
-    from .syntax.loader import load_graph
-
     _expect("load", "source", source, (str, Path), "a .rg path or a zoo model name (str or Path)")
     _check_source_args("load", model, params)
     return load_graph(source, model=model, input_shape=_shape(input_shape), params=params)
@@ -33,8 +36,6 @@ def load(source: str | Path, *, model: str | None = None, input_shape=None, **pa
 
 def loads(text: str, *, model: str | None = None, path: str = "<string>", input_shape=None, **params: Any) -> Graph:
     """A checked Graph from `.rg` text (imports resolve relative to the current directory)."""
-    from .syntax.loader import loads_graph
-
     _expect("loads", "text", text, str, "the .rg text as a str (decode bytes first: data.decode())")
     _expect("loads", "path", path, (str, Path), "a str or Path naming the text in messages")
     _check_source_args("loads", model, params)
@@ -57,8 +58,6 @@ def compile(
     torch.compile where it pays (not over oneDNN on the CPU; see `resgraph.optimize`). `seed` makes
     weight initialization reproducible (in any thread, without touching torch's global RNG).
     """
-    from .backend.fx import build_module
-
     _expect("compile", "source", source, (str, Path, Graph), "a Graph, a .rg path or a zoo model name")
     if seed is not None:
         _expect("compile", "seed", seed, int, "None or an int")
@@ -81,9 +80,7 @@ def compile(
 def optimize(module, opt_level: int = 1, *, memory_efficient: bool = False, explain: bool = False,
              skip=()):
     """Turn an opt_level=0 module (trained or loaded with weights) into an optimized one;
-    `skip` names passes of resgraph/passes/pipeline.py not to run."""
-    from .passes.pipeline import optimize as run_pipeline
-
+    `skip` names passes of resgraph/optimization/pipeline.py not to run."""
     if not isinstance(module, torch.fx.GraphModule):  # the passes rewrite fx graphs, traced ones too
         raise UsageError(f"optimize expects a torch.fx.GraphModule (from resgraph.compile or "
                          f"torch.fx.symbolic_trace), not {type(module).__name__}")
@@ -100,16 +97,12 @@ def optimize(module, opt_level: int = 1, *, memory_efficient: bool = False, expl
 
 def save_model(module, directory: str | Path) -> Path:
     """Write the spec (.rg with the parameter values used) and the weights (safetensors)."""
-    from .backend.io import save
-
     return save(module, directory)
 
 
 def load_model(directory: str | Path):
     """Rebuild a module saved by `save_model`, checking every tensor's name and shape."""
-    from .backend.io import load
-
-    return load(directory)
+    return load_saved(directory)
 
 
 def _expect(fn: str, name: str, value: Any, types: type | tuple[type, ...], what: str) -> None:

@@ -1,6 +1,6 @@
 """Builder-made blocks that several test files compose graphs from."""
 
-from resgraph.tools.builder import block
+from resgraph.builder import block
 
 
 @block

@@ -1,7 +1,7 @@
 """Tiny networks built directly in the IR, small enough to count by hand (helpers, no tests)."""
 
 from resgraph.ir import Graph, Scope, ops
-from resgraph.passes.check import check
+from resgraph.ir.verify import check
 
 
 def _node(g: Graph, name: str, op: str, inputs: list[str], *args, **kwargs) -> str:

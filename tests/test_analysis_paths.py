@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from test_analysis_nets import plain_chain, tiny_densenet, tiny_resnet
 
 from resgraph.ir import Graph, ops
-from resgraph.passes.check import check
+from resgraph.ir.verify import check
 from resgraph.tools.analysis import path_stats
 
 

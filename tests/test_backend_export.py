@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from resgraph.backend.fx import build_module
-from resgraph.tools.builder import Builder
+from resgraph.builder import Builder
 
 
 def small_graph():

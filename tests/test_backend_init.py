@@ -8,7 +8,7 @@ import torch
 from resgraph.backend.fx import build_module
 from resgraph.backend.init import DEFAULT_SCHEME
 from resgraph.errors import CompileError, NameError_
-from resgraph.tools.builder import Builder
+from resgraph.builder import Builder
 
 
 def graph(init=None):

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from resgraph.backend.fx import build_module
-from resgraph.tools.builder import Builder
+from resgraph.builder import Builder
 
 from builder_blocks import basic
 

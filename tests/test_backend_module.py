@@ -13,8 +13,8 @@ import torch
 from resgraph.backend.fx import build_module, class_name
 from resgraph.errors import CompileError
 from resgraph.ir import Graph, ops
-from resgraph.passes.check import check
-from resgraph.tools.builder import Builder, block
+from resgraph.ir.verify import check
+from resgraph.builder import Builder, block
 
 
 @block

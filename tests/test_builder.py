@@ -3,7 +3,7 @@
 import pytest
 
 from resgraph.errors import NameError_, ShapeError, TypeError_, UsageError
-from resgraph.tools.builder import Builder, block
+from resgraph.builder import Builder, block
 
 from builder_blocks import basic
 

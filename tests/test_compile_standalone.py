@@ -16,7 +16,7 @@ from safetensors.torch import load_file, save_file
 import resgraph
 from resgraph.backend.codegen import to_python
 from resgraph.errors import CompileError, UsageError
-from resgraph.tools.builder import Builder
+from resgraph.builder import Builder
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

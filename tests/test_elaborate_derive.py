@@ -9,7 +9,7 @@ import resgraph
 from resgraph import zoo
 from resgraph.cli import app
 from resgraph.errors import NameError_, SyntaxError_, TypeError_
-from resgraph.syntax.printer import structural_diff
+from resgraph.syntax.unparse import structural_diff
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -80,7 +80,7 @@ def test_zoo_index_and_check_see_derived_models(resnets, monkeypatch):
 
 def test_derived_model_prints_as_its_base_body_under_its_own_name(resnets):
     g = resgraph.load(resnets, model="resnet10")
-    back = resgraph.loads(g.to_rg())
+    back = resgraph.loads(resgraph.to_rg(g))
     assert back.name == "resnet10" and back.params == g.params and structural_diff(g, back) == []
 
 

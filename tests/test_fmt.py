@@ -10,7 +10,7 @@ from resgraph.cli import app
 from resgraph.errors import SyntaxError_
 from resgraph.syntax.fmt import format_text
 from resgraph.syntax.loader import load_unit
-from resgraph.syntax.printer import structural_diff
+from resgraph.syntax.unparse import structural_diff
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = sorted([*(ROOT / "resgraph" / "zoo").glob("*.rg"), *(ROOT / "examples").glob("*.rg")])

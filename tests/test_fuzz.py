@@ -589,7 +589,7 @@ def test_deep_nesting_is_a_limit_error():
 def test_fmt_of_mutated_specs_is_idempotent_and_keeps_the_outcome():
     """Whatever parses formats to a fixed point that loads to the same graph (or the same error)."""
     from resgraph.syntax.fmt import format_text
-    from resgraph.syntax.printer import structural_diff
+    from resgraph.syntax.unparse import structural_diff
 
     rng = random.Random(99)
     for spec in shipped_specs():

@@ -9,15 +9,15 @@ import torch
 from torch import nn
 
 import resgraph
-from resgraph.passes.channels_last import channels_last
-from resgraph.passes.dense_buffer import dense_buffer
-from resgraph.passes.drop_dropout import drop_dropout
-from resgraph.passes.fold_bn import fold_bn
-from resgraph.passes.fold_bn_relu import fold_bn_relu
-from resgraph.passes.inplace_relu import inplace_relu
-from resgraph.passes.memory_efficient import memory_efficient
-from resgraph.passes.pool_first import pool_first
-from resgraph.passes.mkldnn_conv import applies as mkldnn_applies, mkldnn_conv
+from resgraph.optimization.channels_last import channels_last
+from resgraph.optimization.dense_buffer import dense_buffer
+from resgraph.optimization.drop_dropout import drop_dropout
+from resgraph.optimization.fold_bn import fold_bn
+from resgraph.optimization.fold_bn_relu import fold_bn_relu
+from resgraph.optimization.inplace_relu import inplace_relu
+from resgraph.optimization.memory_efficient import memory_efficient
+from resgraph.optimization.pool_first import pool_first
+from resgraph.optimization.mkldnn_conv import applies as mkldnn_applies, mkldnn_conv
 
 SMALL_DENSE = """
 block layer(k: int) {
@@ -208,7 +208,7 @@ def test_mkldnn_residual_add_is_not_in_place_while_its_operand_is_read_later():
 
 @pytest.mark.skipif(mkldnn_applies(resgraph.compile("resnet18")) is not None, reason="no oneDNN on this CPU")
 def test_mkldnn_packed_weights_follow_the_input_shape_and_survive_copies(resnet):
-    from resgraph.passes.mkldnn_conv import PACKED_SHAPES, FusedConv2d
+    from resgraph.optimization.mkldnn_conv import PACKED_SHAPES, FusedConv2d
 
     gm = resgraph.optimize(resnet, opt_level=1)
     gen = torch.Generator().manual_seed(4)
@@ -262,7 +262,7 @@ def test_mkldnn_packed_weights_follow_new_weights(resnet):
 
 
 def test_fold_bn_relu_split_keeps_channels_whose_knee_overflows_the_dtype():
-    from resgraph.passes.fold_bn_relu import split
+    from resgraph.optimization.fold_bn_relu import split
 
     bn = nn.BatchNorm2d(3).eval().half()
     with torch.no_grad():

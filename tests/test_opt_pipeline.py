@@ -8,8 +8,8 @@ import torch
 
 import resgraph
 from resgraph.errors import UsageError
-from resgraph.passes import compile_module
-from resgraph.passes.pipeline import INFERENCE, format_report, passes
+from resgraph.optimization import compile_module
+from resgraph.optimization.pipeline import INFERENCE, format_report, passes_for
 from resgraph.zoo import model_names
 
 from test_opt_passes import randomized
@@ -62,12 +62,12 @@ def test_explain_names_each_pass_and_what_it_changed(capsys):
 
 
 def test_levels_and_options_are_checked():
-    assert passes(0) == []
-    assert [n for n, _ in passes(0, memory_efficient=True)] == ["memory_efficient"]
+    assert passes_for(0) == []
+    assert [n for n, _ in passes_for(0, memory_efficient=True)] == ["memory_efficient"]
     with pytest.raises(UsageError):
-        passes(3)
+        passes_for(3)
     with pytest.raises(UsageError, match="memory_efficient is for training"):
-        passes(1, memory_efficient=True)
+        passes_for(1, memory_efficient=True)
     once = resgraph.optimize(resgraph.compile("resnet18", seed=0), opt_level=1)
     with pytest.raises(UsageError, match="opt_level=0 module"):
         resgraph.optimize(once, opt_level=1)

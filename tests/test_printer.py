@@ -1,4 +1,4 @@
-"""Graph.to_rg(): every graph prints as .rg text that loads back to the same graph."""
+"""to_rg(graph): every graph prints as .rg text that loads back to the same graph."""
 
 from pathlib import Path
 
@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 import resgraph
 from resgraph import Builder, zoo
 from resgraph.errors import GraphError, UsageError
-from resgraph.syntax.printer import structural_diff
+from resgraph.syntax.unparse import structural_diff, to_rg
 from test_builder import tiny_resnet
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,7 +18,7 @@ ZOO_MODELS = [(path, name) for path in zoo.spec_files() for name in zoo.model_na
 
 
 def round_trip(g):
-    text = g.to_rg()
+    text = to_rg(g)
     back = resgraph.loads(text)
     assert structural_diff(g, back) == [], text
     assert back.type_of(back.output) == g.type_of(g.output)

@@ -9,7 +9,7 @@ import torch
 import resgraph
 from resgraph.backend.codegen import to_python
 from resgraph.errors import CompileError, LimitError, NameError_, ResgraphError, TypeError_, UsageError
-from resgraph.passes.check import MAX_LAYER_PARAMS, MAX_MODEL_PARAMS
+from resgraph.ir.verify import MAX_LAYER_PARAMS, MAX_MODEL_PARAMS
 
 
 def spec(body: str, header: str = "model m") -> str:
@@ -134,7 +134,7 @@ def test_a_non_finite_attribute_is_refused_at_the_call():
 
 
 def test_a_graph_built_by_hand_with_a_non_finite_parameter_is_refused_at_check_time():
-    from resgraph.passes.check import check
+    from resgraph.ir.verify import check
 
     g = resgraph.loads(spec("    out = x -> conv(8, 3)", "model m(scale: float = 1.0)"), path="net.rg")
     g.params["scale"] = float("inf")
@@ -148,7 +148,7 @@ def test_what_check_accepts_compiles_and_writes_out():
                 " -> bn(eps=1e300)", "model m(scale: float = 1e308)")
     graph = resgraph.loads(text, path="net.rg")
     module = resgraph.compile(graph, seed=0)
-    assert resgraph.loads(graph.to_rg()).params == {"scale": 1e308}
+    assert resgraph.loads(resgraph.to_rg(graph)).params == {"scale": 1e308}
     assert "class M" in to_python(module)
 
 

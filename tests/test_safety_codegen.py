@@ -17,7 +17,7 @@ from torch import nn
 import resgraph
 from resgraph.backend.codegen import to_python
 from resgraph.errors import CompileError
-from resgraph.tools.builder import Builder
+from resgraph.builder import Builder
 
 SPEC = 'model m(tag: str = "t") {{\n    """{doc}"""\n    input x[3, 8, 8]\n    out = x -> conv(4, 3) -> relu\n}}\n'
 BLOCK_SPEC = ('block b(c: int) {{\n    """{doc}"""\n    out = in -> conv(c, 3)\n}}\n'

@@ -13,7 +13,7 @@ from resgraph.backend.fx import build_module
 from resgraph.errors import CompileError, NameError_
 from resgraph.ir import Graph, ops
 from resgraph.ir.naming import GRAPH_MODULE_ATTRIBUTES, KEYWORDS, MODULE_ATTRIBUTES, name_problem
-from resgraph.tools.builder import Builder
+from resgraph.builder import Builder
 
 BLOCK = "block b(c: int) {\n  out = in -> conv(c, 3) -> relu\n}\n"
 

@@ -10,7 +10,7 @@ from safetensors.torch import load_file, save_file
 
 import resgraph
 from resgraph.errors import UsageError, WeightsError
-from resgraph.tools.builder import Builder
+from resgraph.builder import Builder
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

@@ -6,7 +6,7 @@ import pytest
 
 from resgraph.errors import UsageError
 from resgraph.ir import Graph, Scope, ops
-from resgraph.passes.check import check
+from resgraph.ir.verify import check
 from resgraph.tools.viz.fold import build_view, max_depth
 
 

@@ -23,7 +23,7 @@ def no_dot(monkeypatch):
 
 
 def test_dot_is_byte_identical_for_the_same_graph():
-    assert tiny_resnet().to_dot() == tiny_resnet().to_dot()
+    assert viz.to_dot(tiny_resnet()) == viz.to_dot(tiny_resnet())
     assert viz.to_dot(tiny_densenet(), depth=2) == viz.to_dot(tiny_densenet(), depth=2)
 
 

@@ -15,7 +15,8 @@ from typing import Any
 
 from torch import fx, nn
 
-from ..errors import CompileError, UsageError
+from ..errors import CompileError
+from .fx import unoptimized_graph
 from .init import SCHEMES, scheme_of, zero_init_paths
 
 # Constructor arguments of every layer type an op emits; each is read back from the attribute of
@@ -38,7 +39,8 @@ _FX_GLOBALS = {"torch": "import torch", "inf": "from math import inf", "nan": "f
 
 def to_python(module: fx.GraphModule) -> str:
     """The source of a standalone .py file defining `module`'s architecture as an nn.Module."""
-    graph = _graph_of(module)
+    graph = unoptimized_graph(module, "standalone code",
+                              "write the file from resgraph.compile(...) without opt_level; optimize after loading")
     code = module.graph.python_code(root_module="self")
     imports = ["import torch", "from torch import nn"]
     for name, line in _FX_GLOBALS.items():
@@ -68,22 +70,6 @@ def to_python(module: fx.GraphModule) -> str:
         "",
     ]
     return "\n".join(lines)
-
-
-def _graph_of(module: Any):
-    meta = getattr(module, "meta", {}).get("resgraph") if isinstance(module, fx.GraphModule) else None
-    if meta is None:
-        raise UsageError(
-            "standalone code is written for modules compiled by resgraph (a torch.fx.GraphModule)",
-            hint="pass the module resgraph.compile returned",
-        )
-    if meta["opt_level"] != 0:
-        raise UsageError(
-            f"standalone code is written from the opt level 0 module, not an optimized one "
-            f"(level {meta['opt_level']}: its fused layers are resgraph's own)",
-            hint="write the file from resgraph.compile(...) without opt_level; optimize after loading",
-        )
-    return meta["graph"]
 
 
 def _header(graph) -> str:

@@ -4,7 +4,7 @@ Building the fx graph directly keeps the spec's structure visible in the result:
 a submodule at its spec path (`layer1.0.conv1`), every fx value is named after its layer
 (`layer1_0_conv1`), and each fx node records the IR node it came from, which the optimizer and the
 analysis tools use to map back. Each op lowers itself in its registry entry (`OpDef.emit`) through
-`Emitter`; this file only wires values together.
+`FxEmitter` (which implements `ir.ops.base.EmitterProtocol`); this file only wires values together.
 
 Layers are constructed on the meta device and materialized once, then filled by `init.initialize`:
 no weight is drawn twice, and global RNG state is never consumed when a seed is given.
@@ -19,13 +19,13 @@ import networkx as nx
 import torch
 from torch import fx, nn
 
-from ..errors import CompileError
+from ..errors import CompileError, UsageError
 from ..ir import Graph
 from ..ir.naming import name_problem
 from .init import initialize, scheme_of
 
 
-class Emitter:
+class FxEmitter:
     """What an op's `emit` calls to add nodes; every node it makes is tagged with the current IR node."""
 
     def __init__(self, graph: fx.Graph) -> None:
@@ -74,7 +74,7 @@ def build_module(graph: Graph, *, seed: int | None = None) -> fx.GraphModule:
     scheme_of(graph)  # an unknown scheme is an error even where nothing gets initialized
     device = torch.get_default_device()
     fxg = fx.Graph()
-    emitter = Emitter(fxg)
+    emitter = FxEmitter(fxg)
     values: dict[str, Any] = {}
     for name in graph.inputs:
         node = fxg.placeholder(name)
@@ -104,6 +104,22 @@ def build_module(graph: Graph, *, seed: int | None = None) -> fx.GraphModule:
     gm.meta["resgraph"] = {"graph": graph, "opt_level": 0}
     gm.graph.lint()
     return gm
+
+
+def unoptimized_graph(module: Any, use: str, hint: str) -> Graph:
+    """The IR a level-0 module was compiled from; `use` names the caller in its refusals.
+
+    Saving and standalone code both rebuild a module from its IR, which an optimized module no
+    longer matches (its fused layers are resgraph's own), so both refuse the same two cases.
+    """
+    meta = module.meta.get("resgraph") if isinstance(module, fx.GraphModule) else None
+    if meta is None:
+        raise UsageError(f"{use} expects a module compiled by resgraph (resgraph.compile)",
+                         hint="pass the module resgraph.compile returned")
+    if meta["opt_level"] != 0:
+        raise UsageError(f"{use} needs the opt level 0 module, not an optimized one (level {meta['opt_level']}: "
+                         "its fused layers are resgraph's own and its weights no longer match the spec)", hint=hint)
+    return meta["graph"]
 
 
 def _materialize(module: nn.Module, graph: Graph) -> None:
@@ -141,7 +157,7 @@ def _require_checked(graph: Graph) -> None:
     if graph.output is None or any(graph.type_of(n) is None for n in graph):
         raise CompileError(
             f"graph '{graph.name}' is not checked: some layers have no inferred type",
-            hint="load it with resgraph.load/loads, or run resgraph.passes.check.check(graph) first",
+            hint="load it with resgraph.load/loads, or run resgraph.ir.verify.check(graph) first",
         )
     for name in graph:  # check refuses these too; a graph inferred node by node may still hold one
         problem = name_problem(name)
@@ -179,4 +195,4 @@ def _conflict(graph: Graph, layer: str, inner: str) -> None:
     )
 
 
-__all__ = ["Emitter", "build_module", "class_name", "fx_name"]
+__all__ = ["FxEmitter", "build_module", "class_name", "fx_name"]

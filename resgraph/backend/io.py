@@ -3,7 +3,7 @@
 A saved model is a directory::
 
     manifest.json         model name, parameter values, input shape, where the spec is
-    model.rg              the spec as one self-contained text (Graph.to_rg: the blocks it uses,
+    model.rg              the spec as one self-contained text (syntax.unparse.to_rg: the blocks it uses,
                           the model with its parameter values as defaults)
     weights.safetensors   every parameter and buffer (BN running stats included), by state_dict key
 
@@ -36,7 +36,9 @@ from safetensors.torch import load_file, save_file
 from torch import fx
 
 from ..errors import ResgraphError, Span, UsageError, WeightsError
-from .fx import build_module
+from ..syntax.loader import check_regular, load_graph, outside, read_file
+from ..syntax.unparse import to_rg
+from .fx import build_module, unoptimized_graph
 
 FORMAT = "resgraph-model"
 VERSION = 1
@@ -61,7 +63,7 @@ class Manifest(BaseModel):
 
 def save(module: fx.GraphModule, directory: str | Path) -> Path:
     """Write `module` (opt level 0, trained or not) to `directory`; returns the directory."""
-    graph = _graph_of(module)
+    graph = unoptimized_graph(module, "save_model", "save the opt level 0 module and call resgraph.optimize after loading")
     directory = _directory_arg(directory, "save_model")
     manifest = Manifest(
         format=FORMAT,
@@ -71,7 +73,7 @@ def save(module: fx.GraphModule, directory: str | Path) -> Path:
         params={k: _encode(v) for k, v in graph.params.items()},
         input_shape=list(graph.attrs(graph.inputs[0]).shape),
     )
-    files = {SPEC: graph.to_rg(), MANIFEST: manifest.model_dump_json(indent=2) + "\n"}
+    files = {SPEC: to_rg(graph), MANIFEST: manifest.model_dump_json(indent=2) + "\n"}
     tensors = {k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
     created: list[Path] = []
     tmp = None
@@ -156,8 +158,6 @@ def _listed(names: list[str]) -> str:
 def _is_our_manifest(path: Path) -> bool:
     """Whether `path` is JSON with resgraph's format name and an integer version (any version: an
     older or newer save is still ours to replace)."""
-    from ..syntax.loader import read_file
-
     try:
         data = json.loads(read_file(path, kind=UsageError, follow_symlinks=False))
     except (ResgraphError, ValueError, RecursionError):
@@ -200,8 +200,6 @@ def _remove_old_save(old: Path) -> None:
 
 def load(directory: str | Path) -> fx.GraphModule:
     """Rebuild a module saved by `save` from its spec and fill it with the saved tensors."""
-    from ..syntax.loader import check_regular, load_graph, outside
-
     directory = _directory_arg(directory, "load_model")
     manifest = _read_manifest(directory)
     root = directory.resolve()
@@ -235,18 +233,6 @@ def load(directory: str | Path) -> fx.GraphModule:
     return module
 
 
-def _graph_of(module: Any):
-    meta = module.meta.get("resgraph") if isinstance(module, fx.GraphModule) else None
-    if meta is None:
-        raise UsageError("save_model expects a module compiled by resgraph (resgraph.compile)")
-    if meta["opt_level"] != 0:
-        raise UsageError(
-            f"this module is optimized (opt level {meta['opt_level']}); its weights no longer match the spec",
-            hint="save the opt level 0 module and call resgraph.optimize after loading",
-        )
-    return meta["graph"]
-
-
 def _directory_arg(directory: Any, function: str) -> Path:
     """The API's directory argument as a Path; anything else is a usage error, not a TypeError."""
     if not isinstance(directory, (str, Path)):
@@ -257,8 +243,6 @@ def _directory_arg(directory: Any, function: str) -> Path:
 
 
 def _read_manifest(directory: Path) -> Manifest:
-    from ..syntax.loader import read_file
-
     path = directory / MANIFEST
     if not os.path.lexists(path):
         raise UsageError(

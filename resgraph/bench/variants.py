@@ -12,7 +12,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ..passes.compile_module import runs_on_onednn
+from ..optimization.compile_module import runs_on_onednn
 from .reference import has_memory_efficient_reference, ours, reference
 
 EAGER = "eager"

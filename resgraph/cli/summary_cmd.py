@@ -13,10 +13,7 @@ def load_graph(source: str, params: list[str] | None, input_shape: str | None):
     """A checked graph from a path, `file.rg:model` or a zoo name, with -p and --input-shape applied."""
     from ..api import load
 
-    path, sep, model = source.rpartition(":")
-    if sep and path.endswith(".rg"):
-        return load(path, model=model, input_shape=parse_shape(input_shape), **parse_params(params))
-    return load(source, input_shape=parse_shape(input_shape), **parse_params(params))
+    return load(source, input_shape=parse_shape(input_shape), **parse_params(params))  # the loader splits file.rg:model
 
 
 def register(app: typer.Typer) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated
 
 import typer
@@ -16,16 +17,10 @@ def macs(graph) -> tuple[int | None, int | None]:
     The first is what torchvision and the papers publish; the second adds batch norm, adds and
     pooling. None where the input size is unknown.
     """
-    weighted = total = 0
-    for n in graph:
-        opdef = graph.opdef(n)
-        operands = [graph.type_of(u) for u in graph.inputs_of(n)]
-        m = opdef.macs(graph.attrs(n), operands, graph.type_of(n))
-        if m is None:
-            return None, None
-        total += m
-        weighted += m if opdef.weighted else 0
-    return weighted, total
+    from ..tools.analysis.cost import cost_totals, layer_costs
+
+    totals = cost_totals(layer_costs(graph))
+    return (None, None) if totals.macs is None else (totals.weighted_macs, totals.macs)
 
 
 def _giga(n: int | None) -> str:
@@ -82,8 +77,6 @@ def reference(doc: str | None) -> str:
 
 def _natural(name: str) -> tuple:
     """Sort resnet18 before resnet101: digits compare as numbers."""
-    import re
-
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name))
 
 

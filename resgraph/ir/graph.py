@@ -15,14 +15,15 @@ Block instances and groups are namespaces over node names, recorded in ``Graph.s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import networkx as nx
 
 from ..errors import UNKNOWN_SPAN, GraphError, ShapeError, Source, Span
 from . import ops
+from .cycles import cycle_error
 from .ops.base import Attrs, ShapeMismatch
 from .types import TensorType
 
@@ -36,6 +37,13 @@ class Scope:
     block: str | None = None  # the block's name for kind "block"
     args: dict[str, Any] = field(default_factory=dict)
     span: Span = UNKNOWN_SPAN
+
+
+class NodeCost(NamedTuple):
+    """One node's cost for one sample, by its op's registry rules."""
+
+    params: int  # trainable parameters
+    macs: int | None  # multiply-accumulates; None where a spatial size is unknown
 
 
 class _Failed:
@@ -63,7 +71,9 @@ class Graph:
         self.inputs: list[str] = []
         self.output: str | None = None
         self.warnings: list = []  # Diagnostics of severity "warning"
-        self.spec: Any = None  # set by the front end: the AST it was built from, so to_rg keeps blocks
+        # Set by the .rg front end (a syntax.loader.Provenance): the AST the graph was built from, so
+        # that to_rg writes its blocks and loops again. Opaque here: its parts are syntax, a floor up.
+        self.provenance: Any = None
 
     # -- building ---------------------------------------------------------------------------
     def add_node(
@@ -155,15 +165,17 @@ class Graph:
         t = self.nx.nodes[name]["type"]
         return None if t is None or t is FAILED else t
 
+    def cost(self, name: str) -> NodeCost:
+        """A typed node's parameters and MACs: the one place the registry's cost rules are applied."""
+        t, opdef, attrs = self.type_of(name), self.opdef(name), self.attrs(name)
+        operands = [self.type_of(u) for u in self.inputs_of(name)]
+        return NodeCost(opdef.params(attrs, operands, t), opdef.macs(attrs, operands, t))
+
     def param_count(self, name: str | None = None) -> int:
-        """Trainable parameters of one node, or of the whole graph (registry rules; needs types)."""
+        """Trainable parameters of one node, or of the whole graph; 0 for a node without a type."""
         if name is None:
             return sum(self.param_count(n) for n in self.nx.nodes)
-        t = self.type_of(name)
-        if t is None:
-            return 0
-        operands = [self.type_of(u) for u in self.inputs_of(name)]
-        return self.opdef(name).params(self.attrs(name), operands, t)
+        return 0 if self.type_of(name) is None else self.cost(name).params
 
     # -- inference --------------------------------------------------------------------------
     def infer(self, name: str) -> TensorType | None:
@@ -189,8 +201,6 @@ class Graph:
                 pending = [u for u in self.nx._pred[n] if nodes[u]["type"] is None]
                 for u in pending:
                     if u in opened:
-                        from ..passes.cycles import cycle_error  # lazy: passes sit above ir
-
                         raise cycle_error(self, self._cycle_through(u))
                 stack.extend(pending)
                 continue
@@ -220,24 +230,22 @@ class Graph:
         for _, data in self.nx.nodes(data=True):
             data["type"] = None
 
-    # -- conveniences that delegate to the tools (imported lazily: tools sit above the IR) --
-    def to_rg(self) -> str:
-        """The graph as .rg text that loads back to the same graph."""
-        from ..syntax.printer import to_rg
-
-        return to_rg(self)
-
-    def to_dot(self, **options: Any) -> str:
-        """Graphviz DOT source of the connectivity picture (see `resgraph viz`)."""
-        from ..tools.viz import to_dot
-
-        return to_dot(self, **options)
-
     def _repr_svg_(self) -> str | None:
-        """Jupyter rich display: the picture as SVG, or None where Graphviz is not installed."""
-        from ..tools.viz import repr_svg
+        """Jupyter rich display: the picture as SVG, or None where nothing can draw it.
 
-        return repr_svg(self)
+        Drawing is a tool four floors up, which the IR must not import; `tools.viz` registers its
+        drawer with `register_svg_drawer` when it is imported, and `import resgraph` imports it.
+        """
+        return None if _svg_drawer is None else _svg_drawer(self)
 
     def __repr__(self) -> str:
         return f"<resgraph.Graph {self.name}: {len(self)} nodes, {self.nx.number_of_edges()} edges>"
+
+
+_svg_drawer: Callable[[Graph], str | None] | None = None
+
+
+def register_svg_drawer(draw: Callable[[Graph], str | None]) -> None:
+    """Let a higher floor draw graphs for notebooks (`Graph._repr_svg_`) without the IR importing it."""
+    global _svg_drawer
+    _svg_drawer = draw

@@ -1,6 +1,9 @@
-"""The one rule for what a layer or scope path may be named, shared by the checker and the fx back end.
+"""The rules for what a layer, scope or model may be named, written once for every stage.
 
-Every path segment becomes an attribute of a torch module (`layer1.0.conv1` is
+Two rules, because a name must survive two trips. It must be writable in .rg (`writable`, used
+by the builder and by `to_rg`): a dotted path of identifiers whose first segment is not one of the
+language's words. And it must be holdable by torch (`name_problem`, used by the checker and the fx
+back end): every path segment becomes an attribute of a torch module (`layer1.0.conv1` is
 `model.layer1[0].conv1`), and every node becomes a Python name in the generated `forward`. So a
 segment must not be an attribute torch modules already have (`type`, `forward`, `training`), nor,
 at the top level, one that `fx.GraphModule` has (`graph`, `code`), nor a Python keyword (`class`).
@@ -11,6 +14,29 @@ from torch 2.13 and tests/test_safety_names.py fails when the installed torch ha
 from __future__ import annotations
 
 import keyword
+import re
+
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # the grammar's NAME
+_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*")
+
+# The .rg language's own words (grammar/resgraph.lark): a spec cannot use them as a layer's first
+# segment or as a model's name.
+RESERVED_WORDS = frozenset({"model", "block", "import", "input", "option", "let", "for", "in", "if", "else",
+                            "and", "or", "not", "true", "false", "none"})
+
+NAME_HINT = ("names are dotted paths of letters, digits and _ that start with a letter and not with a "
+             "reserved word: layer1.0.conv1")
+
+
+def writable(path: str) -> bool:
+    """Whether .rg can name a layer `path` (the builder refuses other names up front)."""
+    first = path.split(".")[0]
+    return bool(_PATH.fullmatch(path)) and first not in RESERVED_WORDS and first != "_"
+
+
+def writable_model_name(name: str) -> bool:
+    """Whether `model NAME { ... }` can carry this name."""
+    return bool(IDENTIFIER.fullmatch(name)) and name not in RESERVED_WORDS
 
 # dir(nn.Module())
 MODULE_ATTRIBUTES = frozenset({
@@ -78,4 +104,5 @@ def name_problem(path: str) -> tuple[str, str, str] | None:
     return None
 
 
-__all__ = ["GRAPH_MODULE_ATTRIBUTES", "KEYWORDS", "MODULE_ATTRIBUTES", "name_problem"]
+__all__ = ["GRAPH_MODULE_ATTRIBUTES", "IDENTIFIER", "KEYWORDS", "MODULE_ATTRIBUTES", "NAME_HINT", "RESERVED_WORDS",
+           "name_problem", "writable", "writable_model_name"]

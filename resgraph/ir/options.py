@@ -1,6 +1,6 @@
 """Model options (`option name = value`): which names and values a spec may set.
 
-Kept as data at the IR's floor so that the checker (passes/) refuses what the back end would
+Kept as data at the IR's floor so that the checker (ir/verify.py) refuses what the back end would
 refuse, without importing the back end: backend/init.py defines one scheme per name here.
 """
 

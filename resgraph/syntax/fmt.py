@@ -7,7 +7,7 @@ and the result always parses to the same AST (tests check that it loads to the s
 from __future__ import annotations
 
 from .parser import parse
-from .render import Renderer
+from .layout import Renderer
 
 
 def format_text(text: str, path: str = "<string>") -> str:

@@ -11,6 +11,7 @@ import os
 import secrets
 import stat
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,21 @@ from ..errors import (
     UsageError, did_you_mean,
 )
 from ..ir import Graph, ops
-from ..passes.check import check
+from ..ir.verify import check
 from . import ast
 from .elaborate import Elaborator, Unit
-from .parser import MAX_CHARS, parse_expr, parse_source
+from .parser import MAX_CHARS, parse, parse_expr
 from .values import Evaluator, Env
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What a loaded graph was built from, kept on `Graph.provenance` so that `to_rg` can write its
+    blocks and loops again. It lives here, not in the IR, because its parts are syntax."""
+
+    model: ast.ModelDef  # the model as elaborated (a derived model resolved to the body it uses)
+    unit: Unit  # the file that model was found in, with the blocks it can see
+    input_shape: tuple | None  # the input shape the caller asked for, if any
 
 
 def load_graph(source: str | Path, *, model: str | None = None, input_shape=None,
@@ -237,7 +248,7 @@ def outside(root: Path, path: Path) -> str | None:
 
 def _load(source: Source, base: Path, key: Path | None, done: dict[Path, Unit], stack: list[Path],
           confine: Path | None) -> Unit:
-    file = parse_source(source)
+    file = parse(source)
     unit = Unit(source, file, sources=[source])
     if key is not None:
         stack = [*stack, key]
@@ -343,5 +354,6 @@ def build(unit: Unit, chosen: tuple[ast.ModelDef, Unit], params: dict[str, Any],
     if errors:
         raise (errors[0].kind or ResgraphError)(diagnostics=errors)
     check(graph)
-    graph.spec = (*elab.root, input_shape)  # lets Graph.to_rg() print the blocks and loops again
+    model, home = elab.root
+    graph.provenance = Provenance(model, home, tuple(input_shape) if input_shape is not None else None)
     return graph

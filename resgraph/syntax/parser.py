@@ -6,108 +6,30 @@ cannot exhaust Python's recursion limit. Syntax errors become `SyntaxError_` wit
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import re
-import stat
-import sys
 import threading
 from functools import lru_cache
-from pathlib import Path
 
-import lark as _lark
 from lark import Lark, Token, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import UnexpectedInput, VisitError
 from lark.visitors import Transformer_NonRecursive
 
 from ..errors import LimitError, Source, Span, SyntaxError_
 from . import ast
+from .grammar import OPTIONS, cache_file, grammar_path
+from .parse_errors import syntax_error
+from .postlex import MAX_TOKENS, Layout
 
-MAX_NESTING = 64  # brackets inside brackets: far beyond any real spec
 MAX_INT_DIGITS = 30
-# Parsing costs ~10-40 us a token: these bound a refusal to a few seconds. The largest shipped spec
-# has 624 tokens (2.9 kB); a flat printout of densenet264 (Graph.to_rg without blocks) 13,283 (479 kB).
-MAX_TOKENS = 100_000
-MAX_CHARS = 4_000_000
+MAX_CHARS = 4_000_000  # with postlex.MAX_TOKENS: bounds a refusal to a few seconds
 # One match per lexer token or fewer (a run of punctuation is one match): counting these with a
 # regex refuses an over-long file in a fraction of a second, where the parser would take seconds.
 # A name template is one match; the tokens of its holes are counted by matching the holes again.
 _TOKENISH = re.compile(
     r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|#[^\n]*|(?P<template>[A-Za-z_]\w*(?:\{[^{}\n#]*\}\w*)+)'
     r"|[A-Za-z_]\w*(?:\.\w+)+|\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|\w+|(?:\r?\n[\t \f]*)+|[^\w\s\"#]+")
-_GRAMMAR = "resgraph.lark"
-
-
-def grammar_path() -> Path:
-    """The grammar inside the installed package first, else at the root of a checkout."""
-    here = Path(__file__).resolve().parent.parent
-    for candidate in (here / "grammar" / _GRAMMAR, here.parent / "grammar" / _GRAMMAR):
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError(f"cannot find {_GRAMMAR} next to the resgraph package")
-
-
-class _Layout:
-    """Postlexer: newlines end statements except inside () and [], around '->' and before 'else'.
-
-    A string on the line after a top-level ')' is the docstring of a derived model
-    (`model resnet152 = resnet50(...)`, then a string), so that newline is dropped too.
-
-    It also closes the last statement before a '}' and at the end of the text, and collects
-    comments (with their spans) for the formatter instead of passing them to the parser.
-    """
-
-    always_accept = ("_NL", "COMMENT")
-
-    def __init__(self) -> None:
-        self.comments: list[Token] = []
-        self.count = 0  # tokens so far in this file, the holes of its name templates included
-        self.spans: _ToAst | None = None  # places tokens in the file being parsed (set by _parser)
-
-    def process(self, stream):
-        stack: list[str] = []
-        last: Token | None = None
-        newline: Token | None = None
-        for tok in stream:
-            self.count += 1
-            if self.count > MAX_TOKENS:
-                raise LimitError(f"the file has more than {MAX_TOKENS} tokens", self.spans._tspan(tok),
-                                 hint="write repeated layers with loops, repetitions (* n) and blocks")
-            kind = tok.type
-            if kind == "COMMENT":
-                self.comments.append(tok)
-                continue
-            if kind == "_NL":
-                if not stack or stack[-1] == "{":
-                    newline = newline or tok
-                continue
-            value = tok.value
-            if newline is not None:
-                doc_of_derived = kind == "STRING" and not stack and last is not None and last.value == ")"
-                if (last is not None and last.type != "_NL" and last.value not in ("{", "->")
-                        and value not in ("->", "else") and not doc_of_derived):
-                    yield newline
-                    last = newline
-                newline = None
-            if value in ("(", "[", "{") and kind != "STRING":
-                stack.append(value)
-                if len(stack) > MAX_NESTING:
-                    raise LimitError(f"brackets nested more than {MAX_NESTING} deep", self.spans._tspan(tok),
-                                     hint="split the expression into let bindings or blocks")
-            elif value in (")", "]", "}") and kind != "STRING":
-                if value == "}" and stack and stack[-1] == "{" and last is not None and last.value != "{" and last.type != "_NL":
-                    last = Token.new_borrow_pos("_NL", "\n", tok)
-                    yield last
-                if stack:
-                    stack.pop()
-            yield tok
-            last = tok
-        if last is not None and last.type != "_NL":
-            end = Token("_NL", "\n")
-            end.line, end.column = last.end_line, last.end_column
-            end.end_line, end.end_column = last.end_line, last.end_column
-            yield end
 
 
 def _tok_span(tok: Token, source: Source | None, offset: tuple[int, int] = (0, 0)) -> Span:
@@ -160,9 +82,9 @@ class _ToAst(Transformer_NonRecursive):
             if isinstance(item, ast.Import):
                 file.imports.append(item)
             elif isinstance(item, ast.BlockDef):
-                _define(file.blocks, file.models, item, "block")
+                _define(file.blocks, file.models, item)
             elif isinstance(item, ast.ModelDef):
-                _define(file.models, file.blocks, item, "model")
+                _define(file.models, file.blocks, item)
         return file
 
     def import_stmt(self, meta, c):
@@ -417,52 +339,16 @@ def _take_doc(items: list, where: str) -> tuple[ast.Doc | None, list]:
     return doc, items
 
 
-def _define(table: dict, other: dict, item, kind: str) -> None:
+def _define(table: dict, other: dict, item) -> None:
     if item.name in table or item.name in other:
         raise SyntaxError_(f"'{item.name}' is defined twice in this file", item.span,
                            hint="rename one of the definitions")
     table[item.name] = item
 
 
-OPTIONS = dict(parser="lalr", lexer="basic", start=["start", "template_part", "literal"],
-               propagate_positions=True, maybe_placeholders=True)
-
-
-def cache_file(grammar: str) -> str | None:
-    """Where the analysed grammar may be cached, or None when no private place is at hand.
-
-    The cache is a pickle, and unpickling runs code, so it lives only in a directory of the user's
-    own (`$XDG_CACHE_HOME/resgraph` or `~/.cache/resgraph`, made 0700) that nobody else can write,
-    never in the shared temp folder. Its name follows the grammar, Lark and Python versions.
-    """
-    if not hasattr(os, "getuid"):
-        return None
-    try:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
-        root = os.path.join(base, "resgraph")
-        os.makedirs(root, mode=0o700, exist_ok=True)
-        if not _private(os.lstat(root), stat.S_ISDIR):
-            return None
-        key = f"{grammar}\0{OPTIONS}\0{_lark.__version__}\0{sys.version_info[:2]}"
-        path = os.path.join(root, f"parser-{hashlib.sha256(key.encode()).hexdigest()[:32]}.lark")
-        try:
-            if not _private(os.lstat(path), stat.S_ISREG):
-                return None
-        except FileNotFoundError:
-            pass
-        return path
-    except (OSError, RuntimeError):  # no home directory, a read-only one, ...
-        return None
-
-
-def _private(st: os.stat_result, is_kind) -> bool:
-    """Owned by this user, of the expected kind (a symlink is not), writable by nobody else."""
-    return is_kind(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o022
-
-
 @lru_cache(maxsize=1)
-def _parser() -> tuple[Lark, _ToAst, _Layout]:
-    transformer, layout = _ToAst(), _Layout()
+def _parser() -> tuple[Lark, _ToAst, Layout]:
+    transformer, layout = _ToAst(), Layout()
     grammar = grammar_path().read_text()
     cache = cache_file(grammar)  # the grammar analysis takes ~0.7 s; loading it ~0.05 s
     lark = Lark(grammar, **OPTIONS, postlex=layout, cache=cache or False)
@@ -478,13 +364,12 @@ def _parser() -> tuple[Lark, _ToAst, _Layout]:
 _LOCK = threading.RLock()
 
 
-def parse(text: str, path: str = "<string>") -> ast.File:
-    """Parse .rg text into an `ast.File` (comments included); SyntaxError_ on bad input."""
-    return parse_source(Source(path, text))
+def parse(text: str | Source, path: str = "<string>") -> ast.File:
+    """Parse .rg text into an `ast.File` (comments included); SyntaxError_ on bad input.
 
-
-def parse_source(source: Source) -> ast.File:
-    """Like `parse`, reusing an existing Source so that spans point at it."""
+    Given a Source (the loader's, read from a file), spans point at it and `path` is not used.
+    """
+    source = text if isinstance(text, Source) else Source(path, text)
     _check_size(source)
     lark, transformer, layout = _parser()
     with _LOCK:
@@ -540,7 +425,7 @@ def _run(lark: Lark, text: str, start: str, source: Source | None, transformer: 
     try:
         return transformer.transform(lark.parse(text, start=start))
     except UnexpectedInput as exc:
-        raise _syntax_error(exc, source, transformer.offset) from None
+        raise syntax_error(exc, source, transformer.offset, lark) from None
     except VisitError as exc:
         raise exc.orig_exc from None
     except RecursionError:
@@ -548,60 +433,3 @@ def _run(lark: Lark, text: str, start: str, source: Source | None, transformer: 
                          hint="split long expressions with let bindings") from None
 
 
-_PRETTY = {
-    "_NL": "end of line", "$END": "end of file", "NAME": "a name", "INT": "an integer",
-    "FLOAT": "a number", "STRING": "a string", "TEMPLATE": "a name template", "PATH": "a dotted name",
-    "COMP_OP": "a comparison", "ADD_OP": "'+' or '-'", "MUL_OP": "'*', '/', '//' or '%'",
-    "RANGE_OP": "'..' or '..='",
-}
-
-
-def _describe(terminal: str, lark: Lark) -> str:
-    if terminal in _PRETTY:
-        return _PRETTY[terminal]
-    for t in lark.terminals:
-        if t.name == terminal and t.pattern.type == "str":
-            return f"'{t.pattern.value}'"
-    return terminal.lower()
-
-
-def _syntax_error(exc: UnexpectedInput, source: Source | None, offset: tuple[int, int]) -> SyntaxError_:
-    lark = _parser()[0]
-    line, col = exc.line if exc.line and exc.line > 0 else 1, exc.column if exc.column and exc.column > 0 else 1
-    if offset != (0, 0):
-        line, col = offset[0], col + offset[1]
-    if isinstance(exc, UnexpectedCharacters):
-        char = source.text[exc.pos_in_stream] if source and offset == (0, 0) and exc.pos_in_stream < len(source.text) else exc.char
-        return SyntaxError_(f"unexpected character {char!r}", Span(source, line, col, line, col + 1),
-                            hint=_char_hint(char))
-    tok = exc.token if isinstance(exc, UnexpectedToken) else None
-    expected = sorted({_describe(t, lark) for t in getattr(exc, "expected", ()) or ()})
-    if tok is None or tok.type == "$END":
-        what = "end of file"
-        if source is not None and offset == (0, 0):
-            lines = source.text.splitlines() or [""]
-            line, col = len(lines), len(lines[-1]) + 1
-    elif tok.type == "_NL":
-        what = "end of line"
-    else:
-        what = f"'{tok.value}'"
-        if tok.end_column and tok.line == tok.end_line:
-            return SyntaxError_(f"unexpected {what}", Span(source, line, col, line, col + (tok.end_column - tok.column)),
-                                hint=_expect_hint(expected))
-    return SyntaxError_(f"unexpected {what}", Span(source, line, col, line, col + 1), hint=_expect_hint(expected))
-
-
-def _expect_hint(expected: list[str]) -> str | None:
-    if not expected:
-        return None
-    if len(expected) > 8:
-        return None
-    return "expected " + ", ".join(expected[:-1]) + (" or " if len(expected) > 1 else "") + expected[-1]
-
-
-def _char_hint(char: str) -> str | None:
-    if char == "{":
-        return "a name template is written without a space: h{i}"
-    if char == "'":
-        return "strings use double quotes: \"...\""
-    return None

@@ -32,6 +32,11 @@ def type_name(value: Any) -> str:
             type(None): "none"}.get(type(value), type(value).__name__)
 
 
+def string_literal(text: str) -> str:
+    """`text` as a one-line .rg string literal: the inverse of the parser's unquoting."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
+
+
 def value_text(v: Any) -> str:
     """A compile-time value (a parameter, an attribute) as .rg text, in full (specs are written with it)."""
     return "".join(_pieces(v, exact=True))
@@ -62,8 +67,7 @@ def _pieces(v: Any, exact: bool) -> Iterator[str]:
             raise GraphError(f"the value {text} cannot be written in .rg", hint="use a finite number")
         yield text
     elif isinstance(v, str):
-        body = v if exact else v[:SHOWN + 1]
-        yield '"' + body.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
+        yield string_literal(v if exact else v[:SHOWN + 1])
     elif isinstance(v, (list, tuple)):
         yield "[" if isinstance(v, list) else "("
         for i, x in enumerate(v):

@@ -12,9 +12,6 @@ class Activation(OpDef):
     attrs = NoAttrs
     function_name: str  # attribute of torch / torch.nn.functional
 
-    def macs(self, a, inputs, out) -> int | None:
-        return 0
-
     def emit(self, b, a, inputs, types, out):
         import torch
         import torch.nn.functional as F

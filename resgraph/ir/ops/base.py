@@ -43,7 +43,7 @@ class ShapeMismatch(Exception):
         self.hint = hint
 
 
-class Emitter(Protocol):
+class EmitterProtocol(Protocol):
     """What the back end offers an op's `emit`: add a module call or a function call to the fx graph."""
 
     def module(self, module: Any, *args: Any) -> Any: ...
@@ -114,7 +114,7 @@ class OpDef:
         """Multiply-accumulates per sample (None when the spatial size is unknown)."""
         return 0
 
-    def emit(self, b: Emitter, attrs: Attrs, inputs: list[Any], types: list[TensorType], out: TensorType) -> Any:
+    def emit(self, b: EmitterProtocol, attrs: Attrs, inputs: list[Any], types: list[TensorType], out: TensorType) -> Any:
         raise NotImplementedError(f"op {self.name} has no lowering")
 
 

@@ -39,19 +39,9 @@ def layer_costs(graph: Graph) -> list[LayerCost]:
         t = graph.type_of(name)
         if t is None:
             raise UsageError(f"'{name}' has no inferred type: check the graph first")
-        opdef = graph.opdef(name)
-        operands = [graph.type_of(u) for u in graph.inputs_of(name)]
-        costs.append(
-            LayerCost(
-                name=name,
-                op=opdef.name,
-                type=t,
-                params=opdef.params(graph.attrs(name), operands, t),
-                macs=opdef.macs(graph.attrs(name), operands, t),
-                weighted=opdef.weighted,
-                inputs=tuple(graph.inputs_of(name)),
-            )
-        )
+        opdef, cost = graph.opdef(name), graph.cost(name)
+        costs.append(LayerCost(name=name, op=opdef.name, type=t, params=cost.params, macs=cost.macs,
+                               weighted=opdef.weighted, inputs=tuple(graph.inputs_of(name))))
     return costs
 
 

@@ -6,12 +6,15 @@
     render.py  running the real `dot` binary;  write.py  picking the format from a file name
 """
 
+from ...ir.graph import register_svg_drawer
 from .dot import to_dot
 from .html import to_html
 from .matrix import connectivity, default_block, matrix_dot
 from .mermaid import to_mermaid
 from .render import RenderError, find_dot, render
 from .write import FORMATS, repr_svg, write
+
+register_svg_drawer(repr_svg)  # notebooks show graphs as pictures once viz is imported
 
 __all__ = [
     "FORMATS",

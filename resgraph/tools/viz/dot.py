@@ -111,8 +111,7 @@ def node_label(item: Item) -> str:
     if item.kind in ("block", "repeat"):
         return f"<B>{esc(item.short_name)}</B><BR/>{esc(item.rows[0])}<BR/>{shape}"
     rows = []
-    for row in compact_rows(item.rows):
-        op = row.split(" ")[0]
+    for op, row in compact_rows(item):
         color = EDGES[op][0] if op in ("add", "concat") else None
         rows.append(f'<FONT COLOR="{color}"><B>{esc(row)}</B></FONT>' if color else esc(row))
     if item.kind == "input":

@@ -39,6 +39,7 @@ class Item:
     merges: tuple[str, ...] = ()  # merge ops hidden inside a folded block ("add", "concat")
     title: str | None = None  # the scope a layer or chain stands for alone ("denselayer1: dense_layer(k=32)")
     id: str = ""  # stable identifier in the output ("n0", "n1", ...)
+    ops: list[str] = field(default_factory=list)  # the op of each row, for layers, merges and chains
 
     @property
     def short_name(self) -> str:
@@ -51,7 +52,7 @@ class Item:
     @property
     def head_op(self) -> str | None:
         """The op of the first layer: what decides an item's shape (a merge draws as a merge)."""
-        return self.rows[0].split(" ")[0] if self.kind in ("layer", "merge", "chain", "input") else None
+        return self.ops[0] if self.kind in ("layer", "merge", "chain", "input") else None
 
 
 @dataclass
@@ -217,8 +218,10 @@ def build_view(
         if a != b:
             kinds.setdefault((a, b), set()).add(kind)
     out = [items[k] for k in keys]
-    # a merge inside a folded block is the block's business: the edge into the box is plain
-    edges = {(a, b): ("seq" if "seq" in ks or out[b].kind == "block" else min(ks)) for (a, b), ks in kinds.items()}
+    # a merge inside a folded block is the block's business: the edge into the box is plain; a pair
+    # joined by both an add and a concat draws as the add (the skip), named here rather than by sort order
+    edges = {(a, b): ("seq" if "seq" in ks or out[b].kind == "block" else "add" if "add" in ks else "concat")
+             for (a, b), ks in kinds.items()}
     if repeats:
         out, edges = _merge_runs(out, edges, _same_block, _join_blocks)
     if chains:
@@ -234,7 +237,7 @@ def _layer(graph: Graph, name: str, cluster: str | None) -> Item:
     op = graph.op(name)
     kind = "input" if op == "input" else "merge" if op in MERGES else "layer"
     rows = [op_text(op, graph.attrs(name))]
-    return Item(kind, [name], name, rows, shape_text(graph.type_of(name)), cluster)
+    return Item(kind, [name], name, rows, shape_text(graph.type_of(name)), cluster, ops=[op])
 
 
 def _telling_args(graph: Graph) -> dict[str, dict[str, set]]:
@@ -342,6 +345,7 @@ def _join_layers(run: Item, nxt: Item) -> None:
     run.kind = "chain"
     run.members += nxt.members
     run.rows.append(nxt.rows[0])
+    run.ops.append(nxt.ops[0])
     run.shape = nxt.shape
     run.name = f"{run.name.split(' … ')[0]} … {nxt.name.rsplit('.', 1)[-1]}"
 

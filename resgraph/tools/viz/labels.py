@@ -64,12 +64,13 @@ def call_text(block: str, args: dict[str, Any], limit: int = 48) -> str:
     return text if len(text) <= limit else text[: limit - 2] + "…)"
 
 
-def compact_rows(rows: list[str], weighted: tuple[str, ...] = ("conv", "linear")) -> list[str]:
-    """One line per weighted layer with the cheap ops after it: `conv 3x3, 64 · bn · relu`."""
-    out: list[str] = []
-    for row in rows:
-        if out and row.split(" ")[0] not in weighted:
-            out[-1] += " · " + row
+def compact_rows(item, weighted: tuple[str, ...] = ("conv", "linear")) -> list[tuple[str, str]]:
+    """One line per weighted layer with the cheap ops after it, as (its first op, text):
+    `conv 3x3, 64 · bn · relu`. Ops come from the item's data, never from parsing the text."""
+    out: list[tuple[str, str]] = []
+    for op, row in zip(item.ops, item.rows):
+        if out and op not in weighted:
+            out[-1] = (out[-1][0], out[-1][1] + " · " + row)
         else:
-            out.append(row)
+            out.append((op, row))
     return out

@@ -65,5 +65,5 @@ def _node(item: Item) -> str:
     if item.kind == "merge" and item.head_op == "add":
         return f'{item.id}(("+")):::rg_add'
     title = [f"<b>{item.title}</b>"] if item.title else []
-    label = "<br/>".join(title + compact_rows(item.rows) + [item.shape])
+    label = "<br/>".join(title + [text for _, text in compact_rows(item)] + [item.shape])
     return f'{item.id}["{_text(label)}"]:::rg_{fill_key(item)}'

@@ -31,7 +31,7 @@ def fill_key(item) -> str:
         return item.kind
     if item.kind == "merge":
         return item.head_op
-    if any(row.split(" ")[0] in WEIGHTED_OPS for row in item.rows):
+    if any(op in WEIGHTED_OPS for op in item.ops):
         return "weighted"
     return "plain"
 

@@ -87,5 +87,5 @@ def _lines(item) -> list[tuple[str, bool]]:
     if item.kind in ("block", "repeat", "input"):
         head = [item.name] + ([item.rows[0]] if item.kind != "input" else [])
     else:
-        head = [item.title or item.name] + compact_rows(item.rows)
+        head = [item.title or item.name] + [text for _, text in compact_rows(item)]
     return [(t, False) for t in head] + [(item.shape, True)]

@@ -2,17 +2,19 @@
 
 Level 0 is the faithful, trainable module the back end builds. Level 1 is for inference: it folds
 and fuses ops, changes the data layout and shares dense-block buffers; level 2 hands the level-1
-module to torch.compile (except over oneDNN on the CPU, where that measured slower). `memory_efficient` is for training and applies at every level.
+module to torch.compile (except over oneDNN on the CPU, where that measured slower). `memory_efficient` is for training, at level 0.
 The caller's module is never modified: passes run on a copy.
 """
 
 from __future__ import annotations
 
 import copy
+import sys
 from typing import Callable, Iterable
 
 from torch import fx, nn
 
+from ..errors import UsageError
 from .channels_last import channels_last
 from .compile_module import compile_module
 from .dense_buffer import dense_buffer
@@ -20,7 +22,7 @@ from .drop_dropout import drop_dropout
 from .fold_bn import fold_bn
 from .fold_bn_relu import fold_bn_relu
 from .inplace_relu import inplace_relu
-from .memory_efficient import memory_efficient as shared_memory_dense
+from .memory_efficient import memory_efficient
 from .mkldnn_conv import mkldnn_conv
 from .pool_first import pool_first
 
@@ -36,13 +38,11 @@ INFERENCE: list[tuple[str, Pass]] = [
     ("channels_last", channels_last),
     ("inplace_relu", inplace_relu),
 ]
-TRAINING: list[tuple[str, Pass]] = [("memory_efficient", shared_memory_dense)]
+TRAINING: list[tuple[str, Pass]] = [("memory_efficient", memory_efficient)]
 
 
-def passes(opt_level: int, memory_efficient: bool = False, skip: Iterable[str] = ()) -> list[tuple[str, Pass]]:
-    """The passes a level runs, in order, less those named in `skip`."""
-    from ..errors import UsageError
-
+def passes_for(opt_level: int, memory_efficient: bool = False, skip: Iterable[str] = ()) -> list[tuple[str, Pass]]:
+    """The (name, pass) pairs a level runs, in order, less those named in `skip`."""
     if opt_level not in (0, 1, 2):
         raise UsageError(f"opt_level must be 0, 1 or 2, got {opt_level}")
     if memory_efficient and opt_level >= 1:
@@ -64,11 +64,9 @@ def optimize(module: fx.GraphModule, *, opt_level: int = 1, memory_efficient: bo
     `changes` lists what it changed — is kept in `meta["resgraph"]["explain"]` of the result
     (always; `explain=True` also prints it to stderr).
     """
-    chosen = passes(opt_level, memory_efficient, skip)
+    chosen = passes_for(opt_level, memory_efficient, skip)
     meta = dict(getattr(module, "meta", {}).get("resgraph", {}))
     if meta.get("opt_level", 0) != 0:
-        from ..errors import UsageError
-
         raise UsageError("optimize expects an opt_level=0 module; optimize the original, not an optimized one")
     gm = _copy(module, share_tensors=opt_level >= 1)
     if opt_level >= 1:
@@ -81,8 +79,6 @@ def optimize(module: fx.GraphModule, *, opt_level: int = 1, memory_efficient: bo
     meta.update(opt_level=opt_level, memory_efficient=memory_efficient, explain=report)
     gm.meta["resgraph"] = meta
     if explain:
-        import sys
-
         print(format_report(report), file=sys.stderr)
     return gm
 

@@ -9,7 +9,7 @@
 
 Every op in the registry is a method of `Value` (`x.conv(...)`, `x.bn()`, `x.add(y)`); a merge
 takes the value it is called on as its first operand. Names may be dotted paths
-(`name="layer1.0.conv1"`): every graph built here can be written as .rg with `graph.to_rg()`. Shapes are inferred as each layer is added,
+(`name="layer1.0.conv1"`): every graph built here can be written as .rg with `to_rg(graph)`. Shapes are inferred as each layer is added,
 so a mistake raises at once, with the span of the line in *your* Python file that made it.
 """
 
@@ -18,19 +18,17 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
-import re
 import sys
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from ..errors import GraphError, Source, Span, TypeError_, UsageError
-from ..ir import Graph, Scope, TensorType, ops
-from ..passes.check import arity_problem, check
-from ..syntax.printer import NAME_HINT, writable
+from .errors import GraphError, Source, Span, TypeError_, UsageError
+from .ir import Graph, Scope, TensorType, ops
+from .ir.verify import arity_problem, check
+from .ir.naming import IDENTIFIER, NAME_HINT, writable
 
-_PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
+_PACKAGE_DIR = str(Path(__file__).resolve().parent)
 _CONTEXTLIB = contextlib.__file__  # `with b.scope(...)` enters through contextlib's frame
-_MODEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # the language's NAME
 _SCOPE_KINDS = ("block", "group", "repeat")
 
 
@@ -89,7 +87,7 @@ class Builder:
     """Makes one Graph. Names are hierarchical: `scope()` pushes a namespace like a block instance."""
 
     def __init__(self, name: str = "model", *, doc: str | None = None, options: dict | None = None):
-        if not isinstance(name, str) or not _MODEL_NAME.fullmatch(name):
+        if not isinstance(name, str) or not IDENTIFIER.fullmatch(name):
             raise UsageError(f"Builder(): {name!r} cannot be a model name", caller_span(),
                              hint="letters, digits and _, not starting with a digit: tiny_resnet")
         if doc is not None and not isinstance(doc, str):

@@ -1,6 +1,6 @@
-"""Graph → .rg text that loads back to the same graph (`Graph.to_rg()`).
+"""Graph → .rg text that loads back to the same graph (`to_rg(graph)`).
 
-A graph the front end built keeps its blocks and loops: the printer writes the model with its
+A graph the front end built keeps its blocks and loops: `to_rg` writes the model with its
 parameter defaults set to the values used (`graph.params`) and every block it can reach, from
 its own file and its imports, as one self-contained text. The text is loaded once to make sure it
 gives the same graph; if it does not (the graph was edited after loading, or two imported blocks
@@ -10,22 +10,18 @@ chain of layers, every layer at its full path (`layer1.0.conv1: conv(64, 3)`).
 
 from __future__ import annotations
 
-import re
-
 from ..errors import UNKNOWN_SPAN, GraphError, ResgraphError
 from ..ir import Graph
+from ..ir.naming import NAME_HINT, writable, writable_model_name
 from . import ast
-from .render import Renderer
-
-_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*")
-_RESERVED = {"model", "block", "import", "input", "option", "let", "for", "in", "if", "else", "and",
-             "or", "not", "true", "false", "none"}
+from .layout import Renderer
+from .loader import loads_graph
 
 
 def to_rg(graph: Graph) -> str:
     """The graph as a .rg text: blocks and loops kept where the graph came from a file."""
-    if graph.spec is not None:
-        text = _from_spec(graph)
+    if graph.provenance is not None:
+        text = _from_provenance(graph)
         if text is not None and _reloads_to(text, graph):
             return text
     return _flat(graph)
@@ -50,8 +46,6 @@ def structural_diff(a: Graph, b: Graph) -> list[str]:
 
 
 def _reloads_to(text: str, graph: Graph) -> bool:
-    from .loader import loads_graph
-
     try:
         return not structural_diff(graph, loads_graph(text))
     except ResgraphError:
@@ -61,8 +55,8 @@ def _reloads_to(text: str, graph: Graph) -> bool:
 # -- graphs from a file: the model and the blocks it uses ---------------------------------------
 
 
-def _from_spec(graph: Graph) -> str | None:
-    model, unit, input_shape = graph.spec
+def _from_provenance(graph: Graph) -> str | None:
+    model, unit, input_shape = graph.provenance.model, graph.provenance.unit, graph.provenance.input_shape
     blocks: dict[str, ast.BlockDef] = {}
     if not _reach(model.body, unit, blocks):
         return None
@@ -211,17 +205,7 @@ def _dim(d):
 
 
 def _model_name(name: str) -> str:
-    return name if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) and name not in _RESERVED else "model_"
-
-
-NAME_HINT = ("names are dotted paths of letters, digits and _ that start with a letter and not with a "
-             "reserved word: layer1.0.conv1")
-
-
-def writable(path: str) -> bool:
-    """Whether .rg can name a layer `path` (the builder refuses other names up front)."""
-    first = path.split(".")[0]
-    return bool(_PATH.fullmatch(path)) and first not in _RESERVED and first != "_"
+    return name if writable_model_name(name) else "model_"
 
 
 def _check_name(graph: Graph, n: str) -> None:

@@ -9,9 +9,9 @@ from typing import Any
 import networkx as nx
 
 from ..errors import Diagnostics, GraphError, LimitError, NameError_, ResgraphError, Source, Span, TypeError_
-from ..ir.graph import FAILED
-from ..ir.naming import name_problem
-from ..ir.options import option_problem
+from .graph import FAILED
+from .naming import name_problem
+from .options import option_problem
 from .cycles import cycle_error, find_cycle
 
 # Sizes past which a model cannot be allocated on ordinary machines, refused here rather than as an

@@ -1,4 +1,4 @@
-"""AST → .rg text in the one canonical layout, shared by `resgraph fmt` and `Graph.to_rg()`.
+"""AST → .rg text in the one canonical layout, shared by `resgraph fmt` and `to_rg(graph)`.
 
 Layout: 4-space indents, spaces around `->`, `=` and binary operators, `name: type = default`
 parameters, `kw=value` arguments, lines of at most WIDTH columns where a break is possible (at
@@ -13,7 +13,7 @@ import re
 
 from ..errors import Source, Span
 from . import ast
-from .values import value_text
+from .values import string_literal, value_text
 
 WIDTH = 100
 STEP = 4
@@ -29,8 +29,7 @@ def quote(text: str) -> str:
     """A string literal that reads back as `text` (docstrings use triple quotes when they can)."""
     if '"' not in text and "\\" not in text and ("\n" in text or text.endswith(".")):
         return '"""' + text + '"""'
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
-    return '"' + escaped + '"'
+    return string_literal(text)
 
 
 class _Text:
