@@ -18,7 +18,7 @@ from resgraph.backend.codegen import to_python
 from resgraph.errors import CompileError, UsageError
 from resgraph.tools.builder import Builder
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def every_op_graph():

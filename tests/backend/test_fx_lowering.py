@@ -15,7 +15,7 @@ from torch import nn
 from resgraph.backend.fx import build_module
 from resgraph.tools.builder import Builder
 
-from builder_blocks import basic
+from tests.builder_blocks import basic
 
 
 def compare(graph, eager: nn.Module, shape=(4, 3, 32, 32), train=True):

@@ -129,8 +129,8 @@ def test_class_names(model, expected):
 
 SCRIPT = """
 import hashlib, sys
-sys.path.insert(0, {tests!r})
-from test_backend_module import resnet
+sys.path.insert(0, {root!r})
+from tests.backend.test_fx_module import resnet
 from resgraph.backend.fx import build_module
 gm = build_module(resnet([1, 2, 1, 1], "det"))
 print(hashlib.sha256(gm.code.encode()).hexdigest(), ",".join(gm.state_dict()))
@@ -139,7 +139,7 @@ print(hashlib.sha256(gm.code.encode()).hexdigest(), ",".join(gm.state_dict()))
 
 def test_same_graph_gives_byte_identical_code_and_keys_across_processes():
     """Another process, with another hash seed (set and dict order must not leak into names)."""
-    script = SCRIPT.format(tests=str(Path(__file__).parent))
+    script = SCRIPT.format(root=str(Path(__file__).resolve().parents[2]))
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     other = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
     gm = build_module(resnet([1, 2, 1, 1], "det"))

@@ -116,7 +116,7 @@ def test_no_tensor_is_left_uninitialized():
 def test_same_init_as_torchvision_tensor_by_tensor(name):
     """Deterministic tensors (BN, zero biases) equal torchvision's; random ones have its spread.
 
-    Run where torchvision is installed: /opt/tvenv/bin/python -m pytest tests/test_backend_init.py
+    Run where torchvision is installed: /opt/tvenv/bin/python -m pytest tests/backend/test_init.py
     """
     torchvision = pytest.importorskip("torchvision")
     import resgraph

@@ -12,7 +12,7 @@ import resgraph
 from resgraph.errors import UsageError, WeightsError
 from resgraph.tools.builder import Builder
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 LIB = """
 block unit(c: int) {

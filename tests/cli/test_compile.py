@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 import resgraph
 from resgraph.cli import app
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 runner = CliRunner()
 
 

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 import resgraph
 from resgraph.cli import app
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TINY = str(EXAMPLES / "tiny_resnet.rg")
 
 

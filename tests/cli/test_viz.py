@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_viz_fold import tiny_densenet, tiny_resnet
+from tests.tools.viz.test_fold import tiny_densenet, tiny_resnet
 from typer.testing import CliRunner
 
 import resgraph.api

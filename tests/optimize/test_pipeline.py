@@ -12,7 +12,7 @@ from resgraph.passes import compile_module
 from resgraph.passes.pipeline import INFERENCE, format_report, passes
 from resgraph.zoo import model_names
 
-from test_opt_passes import randomized
+from tests.optimize.test_mkldnn_conv import randomized
 
 
 def small_input(name: str) -> torch.Tensor:

@@ -21,7 +21,7 @@ from resgraph.syntax import parser
 
 OK = "model m {\n    input x[3]\n    out = x\n}\n"
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class _Plant:

@@ -11,7 +11,7 @@ from resgraph.cli import app
 from resgraph.errors import NameError_, SyntaxError_, TypeError_
 from resgraph.syntax.printer import structural_diff
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from resgraph.syntax.fmt import format_text
 from resgraph.syntax.loader import load_unit
 from resgraph.syntax.printer import structural_diff
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SPECS = sorted([*(ROOT / "resgraph" / "zoo").glob("*.rg"), *(ROOT / "examples").glob("*.rg")])
 BIG = {"resnet152", "resnet101", "cifar_resnet1202", "densenet264", "densenet201", "densenet161",
          "densenet169", "densenet_bc_250_k24", "densenet_bc_190_k40", "wide_resnet50_2", "resnext50_32x4d"}
@@ -120,7 +120,7 @@ def test_check_lists_files_that_would_change_and_writes_nothing(tmp_path):
 
 
 def test_every_shipped_spec_and_example_is_in_canonical_layout():
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     files = sorted([*(root / "resgraph" / "zoo").glob("*.rg"), *(root / "examples").glob("*.rg")])
     assert files
     for path in files:

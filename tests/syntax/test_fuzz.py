@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 import resgraph
 from resgraph.errors import ResgraphError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TIME_LIMIT = 5.0  # CPU seconds a mutant may take before it counts as slow (CPU: the cores are shared)
 HANG_LIMIT = 3 * TIME_LIMIT  # wall seconds before a worker that does not answer is killed (a hang)
 MEMORY_LIMIT = 1 << 30  # address space of a worker: a blow-up past it is a failure, not a dead machine
@@ -424,7 +424,7 @@ class _Worker:
 
     def __init__(self, memory: int):
         self.root = tempfile.mkdtemp(prefix="rgfuzz")
-        code = (f"import sys; sys.path.insert(0, {str(ROOT / 'tests')!r}); import test_fuzz; "
+        code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from tests.syntax import test_fuzz; "
                 f"test_fuzz.serve({memory}, {self.root!r})")
         self.proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)

@@ -10,9 +10,9 @@ import resgraph
 from resgraph import Builder, zoo
 from resgraph.errors import GraphError, UsageError
 from resgraph.syntax.printer import structural_diff
-from test_builder import tiny_resnet
+from tests.test_builder import tiny_resnet
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ZOO_MODELS = [(path, name) for path in zoo.spec_files() for name in zoo.model_names()
               if zoo.find_model(name) == path]
 

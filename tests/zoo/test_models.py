@@ -16,7 +16,7 @@ import resgraph
 from resgraph import zoo
 
 FIXTURE = json.loads(
-    (Path(__file__).parent / "fixtures" / "torchvision_state_dicts.json").read_text()
+    (Path(__file__).parents[1] / "fixtures" / "torchvision_state_dicts.json").read_text()
 )
 TORCHVISION_LAYOUT = FIXTURE[
     "models"
@@ -236,7 +236,7 @@ def test_zoo_command_lists_every_model():
 
 def test_docs_show_the_shipped_specs_verbatim():
     """docs/zoo.md's worked examples are the real files, so they cannot go stale."""
-    doc = (Path(__file__).parents[1] / "docs" / "zoo.md").read_text()
+    doc = (Path(__file__).parents[2] / "docs" / "zoo.md").read_text()
     blocks = re.findall(r"```rg\n(.*?)```", doc, re.DOTALL)
     shipped = "\n".join(p.read_text() for p in zoo.spec_files())
     assert len(blocks) == 4 and all(b in shipped for b in blocks)

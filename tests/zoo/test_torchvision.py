@@ -1,7 +1,7 @@
 """Live comparison with torchvision: load its weights into our module, get its numbers.
 
 Skipped where torchvision is not installed (CI); run with
-`/opt/tvenv/bin/python -m pytest tests/test_zoo_torchvision.py`.
+`/opt/tvenv/bin/python -m pytest tests/zoo/test_torchvision.py`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import resgraph  # noqa: E402
 
 pytestmark = pytest.mark.torchvision
 
-FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "torchvision_state_dicts.json").read_text())
+FIXTURE = json.loads((Path(__file__).parents[1] / "fixtures" / "torchvision_state_dicts.json").read_text())
 # torchvision's own builders: the fixture's models that have published weights
 TORCHVISION = [name for name, m in FIXTURE["models"].items() if m["published_gmacs"] is not None]
 

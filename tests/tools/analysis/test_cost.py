@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from test_analysis_nets import tiny_densenet, tiny_resnet
+from tests.tools.analysis.nets import tiny_densenet, tiny_resnet
 from torch.utils.flop_counter import FlopCounterMode
 
 from resgraph.backend.fx import build_module

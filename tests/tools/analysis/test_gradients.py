@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import torch
 import torch.nn.functional as F
-from test_analysis_nets import plain_chain, tiny_densenet, tiny_resnet
+from tests.tools.analysis.nets import plain_chain, tiny_densenet, tiny_resnet
 
 from resgraph.backend.fx import build_module
 from resgraph.errors import UsageError

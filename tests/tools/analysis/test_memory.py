@@ -9,7 +9,7 @@ that are not parameters or buffers are summed.
 
 import pytest
 import torch
-from test_analysis_nets import plain_chain, tiny_densenet, tiny_resnet
+from tests.tools.analysis.nets import plain_chain, tiny_densenet, tiny_resnet
 from torch.autograd.graph import saved_tensors_hooks
 
 from resgraph.backend.fx import build_module

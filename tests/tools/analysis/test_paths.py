@@ -5,7 +5,7 @@ from collections import Counter
 import networkx as nx
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_analysis_nets import plain_chain, tiny_densenet, tiny_resnet
+from tests.tools.analysis.nets import plain_chain, tiny_densenet, tiny_resnet
 
 from resgraph.ir import Graph, ops
 from resgraph.passes.check import check

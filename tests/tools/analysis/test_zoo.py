@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 import torch
-from test_analysis_memory import measured_inference_peak, measured_training_saved
+from tests.tools.analysis.test_memory import measured_inference_peak, measured_training_saved
 
 import resgraph
 from resgraph.backend.fx import build_module
 from resgraph.tools.analysis import inference_peak, path_stats, summarize, training_saved
 from resgraph.tools.analysis.gradients import gradient_norms, spread
 
-FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "torchvision_state_dicts.json").read_text())["models"]
+FIXTURE = json.loads((Path(__file__).parents[2] / "fixtures" / "torchvision_state_dicts.json").read_text())["models"]
 
 
 def zoo(name: str, **params):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_viz_fold import tiny_densenet, tiny_resnet
+from tests.tools.viz.test_fold import tiny_densenet, tiny_resnet
 
 from resgraph.errors import ResgraphError, UsageError
 from resgraph.tools import viz
