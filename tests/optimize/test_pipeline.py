@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from torch import nn
 
 import resgraph
 from resgraph.errors import UsageError
@@ -12,7 +13,7 @@ from resgraph.passes import compile_module
 from resgraph.passes.pipeline import INFERENCE, format_report, passes
 from resgraph.zoo import model_names
 
-from tests.optimize.test_mkldnn_conv import randomized
+from tests.optimize.helpers import randomized, same_outputs
 
 
 def small_input(name: str) -> torch.Tensor:
@@ -135,3 +136,19 @@ def test_level1_with_torchvision_weights_matches_torchvision():
         x = small_input(name)
         with torch.no_grad():
             torch.testing.assert_close(o(x), tv(x), rtol=1e-3, atol=1e-3)
+
+
+def test_passes_leave_a_layer_called_from_two_places_alone():
+    class Shared(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.bn, self.conv = nn.BatchNorm2d(8), nn.Conv2d(8, 8, 1)
+
+        def forward(self, x):
+            return self.conv(torch.relu(self.bn(x))) + self.bn(x) * 2 + self.conv(x)
+
+    m = randomized(Shared())
+    gm = torch.fx.symbolic_trace(m)
+    o = resgraph.optimize(gm, opt_level=1)
+    assert isinstance(o.get_submodule("bn"), nn.BatchNorm2d)
+    same_outputs(m, o, torch.randn(2, 8, 4, 4))
