@@ -5,7 +5,7 @@ import pytest
 from resgraph.errors import NameError_, ShapeError, TypeError_, UsageError
 from resgraph.builder import Builder, block
 
-from builder_blocks import basic
+from tests.builder_blocks import basic
 
 
 def tiny_resnet():
