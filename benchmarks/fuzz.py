@@ -6,7 +6,7 @@ subprocess under a CPU-time limit (5 s), a hang limit and an address-space cap (
 
 Counts valid mutants, located errors, unlocated errors, crashes (any other exception, a dead
 worker) and slow answers; exits 1 if any mutant failed. The mutations, the targets (every model
-of every file, block libraries through their importers) and the checks are tests/test_fuzz.py's.
+of every file, block libraries through their importers) and the checks are tests/syntax/test_fuzz.py's.
 A saved failure is a folder with the staged specs and README.txt saying how to reproduce it.
 """
 
@@ -19,8 +19,8 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-import test_fuzz as fz  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.syntax import test_fuzz as fz  # noqa: E402
 
 CATEGORIES = ("valid", "located", "unlocated", "crash", "slow")
 

@@ -8,7 +8,7 @@ back end): every path segment becomes an attribute of a torch module (`layer1.0.
 segment must not be an attribute torch modules already have (`type`, `forward`, `training`), nor,
 at the top level, one that `fx.GraphModule` has (`graph`, `code`), nor a Python keyword (`class`).
 The names are data rather than `dir()` calls so that `check` needs no torch import; they were taken
-from torch 2.13 and tests/test_safety_names.py fails when the installed torch has a name they lack.
+from torch 2.13 and tests/ir/test_naming.py fails when the installed torch has a name they lack.
 """
 
 from __future__ import annotations
