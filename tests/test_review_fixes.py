@@ -188,7 +188,10 @@ def test_the_quick_count_counts_tokens_inside_template_holes(monkeypatch):
 
 
 def test_the_holes_of_one_file_share_its_token_count(monkeypatch):
-    monkeypatch.setattr(parser, "MAX_TOKENS", 1000)
+    from resgraph.syntax import postlex
+
+    monkeypatch.setattr(parser, "MAX_TOKENS", 1000)  # the quick count's limit
+    monkeypatch.setattr(postlex, "MAX_TOKENS", 1000)  # the post-lexer's, which sees the holes' tokens
     hole = "-" * 600 + "1"  # one match for the quick count, 601 tokens for the lexer
     text = f"model m {{\n    input x[1, 4, 4]\n    out = concat(h{{{hole}}}, h{{{hole}}})\n}}\n"
     with pytest.raises(LimitError) as exc:
