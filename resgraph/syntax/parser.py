@@ -6,7 +6,6 @@ cannot exhaust Python's recursion limit. Syntax errors become `SyntaxError_` wit
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import threading
@@ -14,15 +13,14 @@ from functools import lru_cache
 
 from lark import Lark, Token, v_args
 from lark.exceptions import UnexpectedInput, VisitError
-from lark.visitors import Transformer_NonRecursive
 
 from ..errors import LimitError, Source, Span, SyntaxError_
 from . import ast
 from .grammar import OPTIONS, cache_file, grammar_path
 from .parse_errors import syntax_error
+from .parser_exprs import ExprRules, unquote
 from .postlex import MAX_TOKENS, Layout
 
-MAX_INT_DIGITS = 30
 MAX_CHARS = 4_000_000  # with postlex.MAX_TOKENS: bounds a refusal to a few seconds
 # One match per lexer token or fewer (a run of punctuation is one match): counting these with a
 # regex refuses an over-long file in a fraction of a second, where the parser would take seconds.
@@ -41,35 +39,16 @@ def _tok_span(tok: Token, source: Source | None, offset: tuple[int, int] = (0, 0
     return Span(source, line, col, end_line, end_col)
 
 
-_ESCAPE = re.compile(r"\\(.)", re.S)
-_ESCAPES = {"n": "\n", "t": "\t"}
-
-
-def _unquote(text: str) -> str:
-    body = text[3:-3] if text.startswith('"""') else text[1:-1]
-    return _ESCAPE.sub(lambda m: _ESCAPES.get(m[1], m[1]), body)
-
-
 _HOLE = re.compile(r"\{([^{}]*)\}")
 
 
 @v_args(meta=True)
-class _ToAst(Transformer_NonRecursive):
-    """Builds `ast` nodes from the parse tree. `source` and `offset` are set per parse."""
+class _ToAst(ExprRules):
+    """Builds `ast` nodes from the parse tree: files, definitions, statements, chains, templates."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.source: Source | None = None
-        self.offset = (0, 0)  # (line, column shift) while parsing the inside of a name template
         self.parser: Lark | None = None
-
-    def _span(self, meta) -> Span:
-        if getattr(meta, "empty", True):
-            return Span(self.source, 0, 0)
-        if self.offset != (0, 0):
-            return Span(self.source, self.offset[0], meta.column + self.offset[1], self.offset[0],
-                        meta.end_column + self.offset[1])
-        return Span(self.source, meta.line, meta.column, meta.end_line, meta.end_column)
 
     def _tspan(self, tok: Token) -> Span:
         return _tok_span(tok, self.source, self.offset)
@@ -89,7 +68,7 @@ class _ToAst(Transformer_NonRecursive):
 
     def import_stmt(self, meta, c):
         tok = c[0]
-        target = _unquote(tok.value) if tok.type == "STRING" else tok.value
+        target = unquote(tok.value) if tok.type == "STRING" else tok.value
         return ast.Import(target, tok.type == "STRING", self._span(meta))
 
     def block_def(self, meta, c):
@@ -111,7 +90,7 @@ class _ToAst(Transformer_NonRecursive):
             raise SyntaxError_("a derived model sets its base's parameters by name", call.args[0].span,
                                hint=f"model {name.value} = {base.value}(num_classes=10)")
         call.span = self._tspan(base)  # errors about the base model point at its name
-        return ast.ModelDef(name.value, [], [], _unquote(doc.value) if doc is not None else None,
+        return ast.ModelDef(name.value, [], [], unquote(doc.value) if doc is not None else None,
                             self._span(meta), base=call, doc_span=doc and self._tspan(doc))
 
     def params(self, meta, c):
@@ -131,7 +110,7 @@ class _ToAst(Transformer_NonRecursive):
         return list(c)
 
     def doc(self, meta, c):
-        return ast.Doc(_unquote(c[0].value), self._span(meta))
+        return ast.Doc(unquote(c[0].value), self._span(meta))
 
     # -- statements ----------------------------------------------------------------------------
     def let_stmt(self, meta, c):
@@ -222,83 +201,8 @@ class _ToAst(Transformer_NonRecursive):
     def cbody(self, meta, c):
         return c[0]
 
-    # -- expressions ---------------------------------------------------------------------------
-    def ternary(self, meta, c):
-        return ast.Ternary(c[0], c[1], c[2], self._span(meta))
-
-    def or_(self, meta, c):
-        return ast.Binary("or", c[0], c[1], self._span(meta))
-
-    def and_(self, meta, c):
-        return ast.Binary("and", c[0], c[1], self._span(meta))
-
-    def not_(self, meta, c):
-        return ast.Unary("not", c[0], self._span(meta))
-
-    def compare(self, meta, c):
-        return ast.Binary(c[1].value, c[0], c[2], self._span(meta))
-
-    def binop(self, meta, c):
-        return ast.Binary(c[1].value, c[0], c[2], self._span(meta))
-
-    def unary(self, meta, c):
-        return ast.Unary(c[0].value, c[1], self._span(meta))
-
-    def pow(self, meta, c):
-        return ast.Binary("**", c[0], c[1], self._span(meta))
-
-    def index(self, meta, c):
-        return ast.Index(c[0], c[1], self._span(meta))
-
-    def attr(self, meta, c):
-        return ast.Attr(c[0], c[1].value, self._span(meta))
-
-    def func(self, meta, c):
-        return ast.FuncCall(c[0].value, [a for a in c[1:] if a is not None], self._span(meta))
-
-    def int_(self, meta, c):
-        text = c[0].value
-        if len(text) > MAX_INT_DIGITS:
-            raise LimitError(f"integer literal with {len(text)} digits", self._span(meta),
-                             hint=f"integers have at most {MAX_INT_DIGITS} digits")
-        return ast.Literal(int(text), self._span(meta))
-
-    def float_(self, meta, c):
-        value = float(c[0].value)
-        if not math.isfinite(value):  # `1e400` would be inf, which no layer takes and no file can save
-            raise LimitError("number too large for a float; the largest is about 1.8e308", self._span(meta),
-                             hint="write a smaller number")
-        return ast.Literal(value, self._span(meta))
-
-    def string(self, meta, c):
-        return ast.Literal(_unquote(c[0].value), self._span(meta))
-
-    def true(self, meta, c):
-        return ast.Literal(True, self._span(meta))
-
-    def false(self, meta, c):
-        return ast.Literal(False, self._span(meta))
-
-    def none(self, meta, c):
-        return ast.Literal(None, self._span(meta))
-
-    def name(self, meta, c):
-        return ast.Name(c[0].value, self._span(meta))
-
     def template(self, meta, c):
         return self._template(c[0])
-
-    def list_(self, meta, c):
-        return ast.ListExpr([x for x in c if x is not None], self._span(meta))
-
-    def tuple_(self, meta, c):
-        return ast.TupleExpr([x for x in c if x is not None], self._span(meta))
-
-    def template_part(self, meta, c):
-        return c[0]
-
-    def literal(self, meta, c):
-        return c[0]
 
     def _template(self, tok: Token) -> ast.Template:
         """Split `h{1..i}` into text and holes; each hole is parsed with the `template_part` rule."""
