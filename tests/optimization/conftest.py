@@ -6,7 +6,7 @@ import pytest
 
 import resgraph
 
-from tests.optimize.helpers import randomized
+from tests.optimization.helpers import randomized
 
 
 SMALL_DENSE = """

@@ -6,7 +6,7 @@ import torch
 
 from resgraph.optimization.channels_last import channels_last
 
-from tests.optimize.helpers import run_pass, same_outputs, X64
+from tests.optimization.helpers import run_pass, same_outputs, X64
 
 
 def test_channels_last(resnet):

@@ -6,7 +6,7 @@ import torch
 
 from resgraph.optimization.dense_buffer import dense_buffer
 
-from tests.optimize.helpers import run_pass, same_outputs, X16
+from tests.optimization.helpers import run_pass, same_outputs, X16
 
 
 def test_dense_buffer_replaces_every_concat(dense):

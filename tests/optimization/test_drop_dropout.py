@@ -6,7 +6,7 @@ from torch import nn
 
 from resgraph.optimization.drop_dropout import drop_dropout
 
-from tests.optimize.helpers import run_pass, same_outputs, X16
+from tests.optimization.helpers import run_pass, same_outputs, X16
 
 
 def test_drop_dropout(dense):

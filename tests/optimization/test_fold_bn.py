@@ -8,7 +8,7 @@ from torch import nn
 import resgraph
 from resgraph.optimization.fold_bn import fold_bn
 
-from tests.optimize.helpers import randomized, run_pass, same_outputs, X16, X64
+from tests.optimization.helpers import randomized, run_pass, same_outputs, X16, X64
 
 
 def test_fold_bn_folds_every_bn_after_a_conv(dense, resnet):

@@ -8,7 +8,7 @@ from torch import nn
 import resgraph
 from resgraph.optimization.fold_bn_relu import fold_bn_relu
 
-from tests.optimize.helpers import randomized, run_pass, same_outputs, X16
+from tests.optimization.helpers import randomized, run_pass, same_outputs, X16
 
 
 def test_fold_bn_relu_turns_each_pre_activation_into_a_clamp(dense):

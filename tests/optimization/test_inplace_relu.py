@@ -6,7 +6,7 @@ import torch
 
 from resgraph.optimization.inplace_relu import inplace_relu
 
-from tests.optimize.helpers import run_pass, same_outputs, X64
+from tests.optimization.helpers import run_pass, same_outputs, X64
 
 
 def test_inplace_relu_only_overwrites_fresh_single_use_values(resnet, dense):

@@ -9,7 +9,7 @@ import torch
 
 from resgraph.optimization.memory_efficient import memory_efficient
 
-from tests.optimize.helpers import run_pass, X16
+from tests.optimization.helpers import run_pass, X16
 
 
 def test_memory_efficient_gradients_equal_the_plain_module(dense):

@@ -11,7 +11,7 @@ import resgraph
 from resgraph.optimization.fold_bn import fold_bn
 from resgraph.optimization.mkldnn_conv import applies as mkldnn_applies, mkldnn_conv
 
-from tests.optimize.helpers import randomized, run_pass, same_outputs, X64
+from tests.optimization.helpers import randomized, run_pass, same_outputs, X64
 
 
 @pytest.mark.skipif(mkldnn_applies(resgraph.compile("resnet18")) is not None, reason="no oneDNN on this CPU")

@@ -13,7 +13,7 @@ from resgraph.optimization import compile_module
 from resgraph.optimization.pipeline import INFERENCE, format_report, passes_for
 from resgraph.zoo import model_names
 
-from tests.optimize.helpers import randomized, same_outputs
+from tests.optimization.helpers import randomized, same_outputs
 
 
 def small_input(name: str) -> torch.Tensor:

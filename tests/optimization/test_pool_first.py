@@ -7,7 +7,7 @@ import torch
 import resgraph
 from resgraph.optimization.pool_first import pool_first
 
-from tests.optimize.helpers import randomized, run_pass, same_outputs
+from tests.optimization.helpers import randomized, run_pass, same_outputs
 
 
 def test_pool_first_moves_average_pools_before_pointwise_convs():
