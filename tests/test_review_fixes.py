@@ -15,7 +15,7 @@ import resgraph
 from resgraph.backend import io
 from resgraph.cli import app
 from resgraph.errors import LimitError, TypeError_, UsageError
-from resgraph.syntax import parser
+from resgraph.syntax import parser, postlex
 from resgraph.syntax.loader import parse_literal
 from resgraph.syntax.values import MAX_LIST, show
 
@@ -180,7 +180,7 @@ def _never_parsed(monkeypatch):
 
 
 def test_the_quick_count_counts_tokens_inside_template_holes(monkeypatch):
-    monkeypatch.setattr(parser, "MAX_TOKENS", 1000)
+    monkeypatch.setattr(postlex, "MAX_TOKENS", 1000)
     _never_parsed(monkeypatch)
     lines = "".join(f"    h{{k}}_{{{'+'.join(['1'] * 200)}}} = x -> relu\n" for _ in range(3))
     with pytest.raises(LimitError, match="more than 1000 tokens"):
@@ -188,10 +188,7 @@ def test_the_quick_count_counts_tokens_inside_template_holes(monkeypatch):
 
 
 def test_the_holes_of_one_file_share_its_token_count(monkeypatch):
-    from resgraph.syntax import postlex
-
-    monkeypatch.setattr(parser, "MAX_TOKENS", 1000)  # the quick count's limit
-    monkeypatch.setattr(postlex, "MAX_TOKENS", 1000)  # the post-lexer's, which sees the holes' tokens
+    monkeypatch.setattr(postlex, "MAX_TOKENS", 1000)
     hole = "-" * 600 + "1"  # one match for the quick count, 601 tokens for the lexer
     text = f"model m {{\n    input x[1, 4, 4]\n    out = concat(h{{{hole}}}, h{{{hole}}})\n}}\n"
     with pytest.raises(LimitError) as exc:
@@ -202,7 +199,7 @@ def test_the_holes_of_one_file_share_its_token_count(monkeypatch):
 def test_command_line_values_have_the_character_and_token_limits(monkeypatch):
     with pytest.raises(LimitError, match=r"^<value>: error: the value has 4,000,003 characters, more than the limit 4,"):
         parser.parse_expr('"' + "x" * (parser.MAX_CHARS + 1) + '"')
-    monkeypatch.setattr(parser, "MAX_TOKENS", 1000)
+    monkeypatch.setattr(postlex, "MAX_TOKENS", 1000)
     _never_parsed(monkeypatch)
     with pytest.raises(UsageError, match="is not a value: the value has more than 1000 tokens"):
         parse_literal("[" + "1, " * 600 + "]")

@@ -19,7 +19,8 @@ from . import ast
 from .grammar import OPTIONS, cache_file, grammar_path
 from .parse_errors import syntax_error
 from .parser_exprs import ExprRules, unquote
-from .postlex import MAX_TOKENS, Layout
+from . import postlex
+from .postlex import Layout
 
 MAX_CHARS = 4_000_000  # with postlex.MAX_TOKENS: bounds a refusal to a few seconds
 # One match per lexer token or fewer (a run of punctuation is one match): counting these with a
@@ -289,11 +290,12 @@ def _check_size(source: Source, what: str = "the file") -> None:
     if len(source.text) > MAX_CHARS:
         raise LimitError(f"{what} has {len(source.text):,} characters, more than the limit {MAX_CHARS:,}",
                          Span(source, 0, 0), hint="write repeated layers with loops, repetitions (* n) and blocks")
-    count, pos = quick_count(source.text, MAX_TOKENS)
-    if count > MAX_TOKENS:
+    limit = postlex.MAX_TOKENS  # one limit, the post-lexer's: this counts first, cheaply
+    count, pos = quick_count(source.text, limit)
+    if count > limit:
         line = source.text.count("\n", 0, pos) + 1
         col = pos - source.text.rfind("\n", 0, pos)
-        raise LimitError(f"{what} has more than {MAX_TOKENS} tokens", Span(source, line, col),
+        raise LimitError(f"{what} has more than {limit} tokens", Span(source, line, col),
                          hint="write repeated layers with loops, repetitions (* n) and blocks")
 
 
