@@ -10,15 +10,12 @@ import math
 from pathlib import Path
 from typing import Any
 
-import torch.fx
-
-from .backend.fx import build_module
-from .backend.io import load as load_saved
-from .backend.io import save
 from .errors import UsageError
 from .ir import Graph
-from .optimization.pipeline import optimize as run_pipeline
 from .syntax.loader import load_graph, loads_graph
+
+# The stages below the front end import torch (~1.5 s): they are imported where a call needs them,
+# so that `import resgraph`, `resgraph check` and `resgraph fmt` start in a fraction of that.
 
 SEED_RANGE = (-(1 << 63), (1 << 64) - 1)  # what torch.Generator.manual_seed takes
 
@@ -71,6 +68,8 @@ def compile(
         graph = source
     else:
         graph = load(source, model=model, input_shape=input_shape, **params)
+    from .backend.fx import build_module
+
     module = build_module(graph, seed=seed)
     if opt_level or memory_efficient:
         module = optimize(module, opt_level=opt_level, memory_efficient=memory_efficient)
@@ -81,6 +80,10 @@ def optimize(module, opt_level: int = 1, *, memory_efficient: bool = False, expl
              skip=()):
     """Turn an opt_level=0 module (trained or loaded with weights) into an optimized one;
     `skip` names passes of resgraph/optimization/pipeline.py not to run."""
+    import torch.fx
+
+    from .optimization.pipeline import optimize as run_pipeline
+
     if not isinstance(module, torch.fx.GraphModule):  # the passes rewrite fx graphs, traced ones too
         raise UsageError(f"optimize expects a torch.fx.GraphModule (from resgraph.compile or "
                          f"torch.fx.symbolic_trace), not {type(module).__name__}")
@@ -97,12 +100,16 @@ def optimize(module, opt_level: int = 1, *, memory_efficient: bool = False, expl
 
 def save_model(module, directory: str | Path) -> Path:
     """Write the spec (.rg with the parameter values used) and the weights (safetensors)."""
+    from .backend.io import save
+
     return save(module, directory)
 
 
 def load_model(directory: str | Path):
     """Rebuild a module saved by `save_model`, checking every tensor's name and shape."""
-    return load_saved(directory)
+    from .backend.io import load
+
+    return load(directory)
 
 
 def _expect(fn: str, name: str, value: Any, types: type | tuple[type, ...], what: str) -> None:
