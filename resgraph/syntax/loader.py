@@ -25,7 +25,7 @@ from ..ir.verify import check
 from . import ast
 from .elaborate import Elaborator, Unit
 from .parser import MAX_CHARS, parse, parse_expr
-from .values import Evaluator, Env
+from .values import SHOWN, Evaluator, Env
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def parse_literal(text: str) -> Any:
     try:
         return Evaluator(Env())(parse_expr(stripped))
     except ResgraphError as exc:
-        shown = text if len(text) <= 200 else text[:200] + "…"
+        shown = text if len(text) <= SHOWN else text[:SHOWN] + "…"  # as values.show cuts a value
         raise UsageError(f"'{shown}' is not a value: {exc.message}",
                          hint="write ints, floats, true/false, \"strings\" or lists like [2, 2, 2, 2]") from None
 
