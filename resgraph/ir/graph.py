@@ -104,7 +104,7 @@ class Graph:
                 self.nx.nodes[dst]["span"],
                 hint="an operand may appear once per merge; pass it through identity for a second copy",
             )
-        kind = ops.get(self.nx.nodes[dst]["op"]).merge or "seq"
+        kind = ops.get(self.nx.nodes[dst]["op"]).edge
         self.nx.add_edge(src, dst, kind=kind, index=index)
 
     def connect_all(self, srcs: list[str], dst: str) -> None:
@@ -113,7 +113,7 @@ class Graph:
             for i, src in enumerate(srcs):
                 self.connect(src, dst, i)  # one by one, so a repeated operand is reported
             return
-        kind = ops.get(self.nx.nodes[dst]["op"]).merge or "seq"
+        kind = ops.get(self.nx.nodes[dst]["op"]).edge
         self.nx.add_edges_from((u, dst, {"kind": kind, "index": i}) for i, u in enumerate(srcs))
 
     def set_output(self, name: str) -> None:

@@ -152,12 +152,12 @@ def _statement(graph: Graph, run: list[str], value: dict[str, str]) -> ast.Bind:
     target = value[run[-1]]
     elements = []
     first_ops = graph.inputs_of(run[0])
-    if graph.opdef(run[0]).merge is None:
+    if graph.opdef(run[0]).operands != "names":
         elements.append(_element(None, ast.Call(value[first_ops[0]], [], [], False, UNKNOWN_SPAN)))
     for k, n in enumerate(run):
         operands = graph.inputs_of(n)
         opdef = graph.opdef(n)
-        if opdef.merge is not None:
+        if opdef.operands == "names":
             names = operands if k == 0 else operands[1:]
             args = [ast.Name(value[u], UNKNOWN_SPAN) for u in names]
             call = ast.Call(opdef.name, args, [], True, UNKNOWN_SPAN)

@@ -1,14 +1,16 @@
-"""What an op is: one definition holds its attribute schema, shape rule, cost and torch lowering.
+"""What an op is: one definition holds everything any stage needs to know about it.
 
-Adding an op to resgraph means writing one `OpDef` subclass in this package and registering it;
-the language, the builder, inference, analysis, drawing and the compiler all read it from the
-registry and from nowhere else.
+Adding an op to resgraph means writing one `OpDef` subclass and registering it (in this package,
+or from user code with `resgraph.register_op`); the language, the builder, inference, analysis,
+drawing, the compiler and the standalone code writer all read it from the registry and from
+nowhere else. No table elsewhere is keyed by op names.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, Protocol
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -51,6 +53,22 @@ class EmitterProtocol(Protocol):
     def function(self, fn: Any, *args: Any, **kwargs: Any) -> Any: ...
 
 
+@dataclass(frozen=True)
+class EdgeStyle:
+    """How an edge kind is drawn and weighed, declared by the op that owns the kind (see `OpDef.edge`)."""
+
+    color: str  # one colour in every format
+    line: str  # DOT style: "solid", "dashed", "bold", "dotted"
+    width: float  # pen width
+    legend: str  # legend text: "skip (add)"
+    arrow: str  # Mermaid arrow: "-->", "-.->", "==>"
+    strength: int  # connectivity matrix: a path's kind is its strongest edge (seq 0)
+    fill: str  # fill of the merge node that owns the kind
+
+
+SEQ_STYLE = EdgeStyle("#555555", "solid", 1.0, "sequential", "-->", 0, "#f8f9fa")
+
+
 class OpDef:
     """One operator. Subclasses set the class attributes and override the rules that apply."""
 
@@ -59,9 +77,24 @@ class OpDef:
     aliases: ClassVar[tuple[str, ...]] = ()
     min_inputs: ClassVar[int] = 1
     max_inputs: ClassVar[int | None] = 1
-    merge: ClassVar[str | None] = None  # "add" or "concat": the kind of the edges into this op
-    weighted: ClassVar[bool] = False  # conv/linear: counted as a layer in depth and path statistics
     summary: ClassVar[str] = ""
+    # -- how it connects ------------------------------------------------------------------------
+    # "chain": its one input is the value flowing in (`x -> relu`); "names": its inputs are written
+    # as value names, the value flowing in first (`add(f, s)`, `f -> add(s)`).
+    operands: ClassVar[Literal["chain", "names"]] = "chain"
+    # The IR kind of the edges into it: "seq", or a kind of its own ("add", "concat", "mul") whose
+    # drawing the op declares in `edge_style`.
+    edge: ClassVar[str] = "seq"
+    edge_style: ClassVar[EdgeStyle | None] = None
+    weighted: ClassVar[bool] = False  # conv/linear: counted as a layer in depth, paths and MAC splits
+    # -- memory ---------------------------------------------------------------------------------
+    # "always": the output is a view of (or is) the first input; "eval": only in eval mode
+    # (dropout); None: a fresh tensor.
+    view: ClassVar[Literal["always", "eval"] | None] = None
+    # -- examples -------------------------------------------------------------------------------
+    # Calls valid after `x` of type [8, 16, 16], with values `y` [8, 16, 16] and `g` [8, 1, 1] in
+    # scope: the per-op tests, the random graph generator and the docs use them.
+    examples: ClassVar[tuple[str, ...]] = ()
 
     # -- attributes -------------------------------------------------------------------------
     def bind(self, args: Sequence[Any], kwargs: dict[str, Any], span: Span | None = None) -> Attrs:
@@ -117,6 +150,35 @@ class OpDef:
     def emit(self, b: EmitterProtocol, attrs: Attrs, inputs: list[Any], types: list[TensorType], out: TensorType) -> Any:
         raise NotImplementedError(f"op {self.name} has no lowering")
 
+    def saves(self, attrs: Attrs, inputs: list[TensorType], out: TensorType) -> tuple[str, ...]:
+        """What autograd keeps for backward (PyTorch's derivatives.yaml): "input", "output" (the
+        float tensor), "indices" (int64 per output element), "mask" (a float per element), "stats"
+        (two floats per channel)."""
+        return ()
+
+    def label(self, attrs: Attrs | None) -> str:
+        """The op and its key attributes as a drawing shows them, the way papers write them."""
+        extra = attrs.explicit() if attrs is not None else {}
+        return self.name + (" " + ", ".join(shown(v) for v in extra.values()) if extra else "")
+
+    def init(self, module: Any, generator: Any) -> None:
+        """Fill the tensors of the module `emit` made, as PyTorch's default init would, drawing
+        from `generator` (a `torch.Generator`, or None for the global RNG)."""
+        reset = getattr(module, "reset_parameters", None)
+        if reset is None:
+            if any(True for _ in module.parameters(recurse=False)) or any(True for _ in module.buffers(recurse=False)):
+                raise NotImplementedError(f"op {self.name} holds tensors but has no init rule")
+            return
+        if generator is None:
+            reset()
+            return
+        import torch
+
+        seed = int(torch.randint(0, 2**62, (), generator=generator))
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            reset()
+
 
 def _bool_as_number(given: Any, got: Any) -> bool:
     """Whether pydantic turned a bool into a number (`conv(true, 3)` as 1 channel).
@@ -129,6 +191,19 @@ def _bool_as_number(given: Any, got: Any) -> bool:
     if isinstance(given, (list, tuple)) and isinstance(got, (list, tuple)) and len(given) == len(got):
         return any(_bool_as_number(a, b) for a, b in zip(given, got))
     return False
+
+
+def shown(v: Any) -> str:
+    """An attribute value as a label shows it: true, 1e-06, "nearest", [1, 2]."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return f"{v:g}"
+    if isinstance(v, str):
+        return f'"{v}"'
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(shown(x) for x in v) + "]"
+    return str(v)
 
 
 def pair(v: int | tuple[int, int]) -> tuple[int, int]:

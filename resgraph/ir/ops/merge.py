@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from ..types import TensorType
-from .base import MAX_CHANNELS, Attrs, NoAttrs, OpDef, ShapeMismatch
+from .base import MAX_CHANNELS, Attrs, EdgeStyle, NoAttrs, OpDef, ShapeMismatch
 from .registry import register
 
 
@@ -35,7 +35,9 @@ class Add(OpDef):
     name = "add"
     min_inputs = 2
     max_inputs = None
-    merge = "add"
+    operands = "names"
+    edge = "add"
+    edge_style = EdgeStyle("#1f6fd1", "dashed", 2.0, "skip (add)", "-.->", 1, "#ffffff")
     attrs = NoAttrs
     summary = "elementwise sum: the residual (skip) connection F(x) + x"
 
@@ -74,7 +76,9 @@ class Concat(OpDef):
     aliases = ("cat",)
     min_inputs = 1
     max_inputs = None
-    merge = "concat"
+    operands = "names"
+    edge = "concat"
+    edge_style = EdgeStyle("#e8590c", "bold", 1.6, "dense (concat)", "==>", 2, "#fff4e6")
     attrs = NoAttrs
     summary = "concatenation along channels: the dense connection [x0, x1, ...]"
 

@@ -175,7 +175,7 @@ class ChainElaborator:
         opdef = ops.get(name, item.span)
         ev = self.refs.evaluator(frame, env)
         kwargs = {k.name: ev(k.value) for k in item.kwargs}
-        if opdef.merge is not None:
+        if opdef.operands == "names":
             operands, names = self.operands(frame, env, item, incoming)
             count = len(operands)
             if count < opdef.min_inputs or (opdef.max_inputs is not None and count > opdef.max_inputs):
@@ -263,4 +263,4 @@ class ChainElaborator:
         return ops.is_op(name) or name in frame.unit.blocks
 
     def is_merge(self, frame: Frame, name: str) -> bool:
-        return name not in frame.unit.blocks and ops.is_op(name) and ops.get(name).merge is not None
+        return name not in frame.unit.blocks and ops.is_op(name) and ops.get(name).operands == "names"

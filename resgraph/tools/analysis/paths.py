@@ -102,7 +102,7 @@ def path_stats(graph: Graph) -> PathStats:
             )
 
     kinds = [kind for _, _, kind, _ in graph.edges()]
-    merges = [n for n in order if graph.opdef(n).merge]
+    merges = [n for n in order if graph.opdef(n).edge != "seq"]
     fan_in = sum(graph.nx.in_degree(n) for n in merges)
     return PathStats(
         add_edges=kinds.count("add"),

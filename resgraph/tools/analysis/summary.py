@@ -109,11 +109,11 @@ def _scaled_sum(values, factor: int) -> int | None:
 def _row(graph: Graph, key: str, members: list[LayerCost], batch_size: int) -> Row:
     last = members[-1]  # topological order: a block's last node is its output
     if len(members) == 1 and last.name == key:
-        connected = list(last.inputs) if graph.opdef(last.name).merge else []
+        connected = list(last.inputs) if graph.opdef(last.name).operands == "names" else []
         op = last.op
     else:
         inside = {c.name for c in members}
-        has_merge = any(graph.opdef(c.name).merge for c in members)
+        has_merge = any(graph.opdef(c.name).edge != "seq" for c in members)
         external = dict.fromkeys(u for c in members for u in c.inputs if u not in inside)
         connected = list(external) if has_merge else []
         scope = graph.scopes.get(key)
