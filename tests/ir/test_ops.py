@@ -72,7 +72,7 @@ def test_merges_check_shapes_and_sum_channels():
     unknown = TensorType(64, (None, None), (4, 4))
     with pytest.raises(ShapeMismatch, match="different spatial sizes") as exc:
         cat.infer(cat.bind([], {}), [unknown, half], ["a", "b"])
-    assert exc.value.hint == "b is downsampled 2x more than a: give a the same stride"
+    assert exc.value.hint == "b is downsampled 2x more than a: give a the same stride, or upsample b by 2"
 
 
 def test_every_op_has_a_schema_and_summary():

@@ -1,6 +1,8 @@
-"""The two merges at the heart of resgraph: `add` (residual skip edge) and `concat` (dense edge)."""
+"""The merges: `add` (residual skip edge), `mul` (gate edge) and `concat` (dense edge)."""
 
 from __future__ import annotations
+
+from fractions import Fraction
 
 from pydantic import Field
 
@@ -22,12 +24,71 @@ def same_resolution(a: TensorType, b: TensorType) -> bool:
     return True  # one of them has a fixed size and the other an unknown one: decided at run time
 
 
+def _factor(f: Fraction) -> str:
+    return str(f.numerator) if f.denominator == 1 else f"{f.numerator}/{f.denominator}"
+
+
 def _resolution_hint(first: str, a: TensorType, other: str, b: TensorType) -> str:
+    """Which operand is coarser and by how much (scales are exact, so up- and down-sampling count)."""
     if a.scale and b.scale and a.scale != b.scale:
-        fa, fb = a.scale[0], b.scale[0]
-        more, less, factor = (first, other, fa // fb) if fa > fb else (other, first, fb // fa)
-        return f"{more} is downsampled {factor}x more than {less}: give {less} the same stride"
+        fa, fb = Fraction(a.scale[0]), Fraction(b.scale[0])
+        more, less, factor = (first, other, fa / fb) if fa > fb else (other, first, fb / fa)
+        n = _factor(factor)
+        return f"{more} is downsampled {n}x more than {less}: give {less} the same stride, or upsample {more} by {n}"
     return "both operands must have the same height and width"
+
+
+def _is_point(t: TensorType) -> bool:
+    """A value whose every spatial size is 1 ([C, 1, 1] gates): it broadcasts over any map."""
+    return t.is_map and all(s == 1 for s in t.spatial)
+
+
+def broadcast(op: str, inputs: list[TensorType], names: list[str]) -> TensorType:
+    """The type of an elementwise merge of `inputs`, as torch broadcasts them.
+
+    An operand may have 1 channel ([1, H, W] spatial attention) or all spatial sizes 1 ([C, 1, 1]
+    gates); otherwise it must match the others. The rule reads only whether sizes are 1 or equal,
+    never whether a size is known, so `add(x, g)` with g [C, 1, 1] checks for x [C, ?, ?] and
+    [C, 8, 8] alike; maps that are not 1x1 are still checked for equal resolution.
+    """
+    first = inputs[0]
+    for t, name in zip(inputs[1:], names[1:]):
+        if t.rank != first.rank:
+            raise ShapeMismatch(
+                f"{op}() operands have different ranks: {names[0]} is {first}, {name} is {t}",
+                "a vector does not broadcast over a feature map: pool and flatten the map, or "
+                "compute the gate on a pooled map so that it is [C, 1, 1]",
+            )
+    channels = max(t.channels for t in inputs)
+    for t, name in zip(inputs, names):
+        if t.channels not in (1, channels):
+            wide = names[[u.channels for u in inputs].index(channels)]
+            raise ShapeMismatch(
+                f"{op}() operands have different shapes: {names[0]} is {first}, {name} is {t}",
+                f"project {name} to {channels} channels with a 1x1 convolution: "
+                f"{name} -> conv({channels}, 1) -> bn"
+                if t.channels < channels else
+                f"project {wide} to {t.channels} channels, or give {name} {channels} (or 1) channels",
+            )
+    maps = [(t, name) for t, name in zip(inputs, names) if not _is_point(t)]
+    ref, ref_name = maps[0] if maps else (first, names[0])
+    for t, name in maps[1:]:
+        if not same_resolution(ref, t):
+            raise ShapeMismatch(
+                f"{op}() operands have different shapes: {ref_name} is {ref}, {name} is {t}",
+                _resolution_hint(ref_name, ref, name, t)
+                + ("; a gate that broadcasts must be 1x1 ([C, 1, 1]) or have 1 channel ([1, H, W])"
+                   if t.spatial != ref.spatial and first.is_map else ""),
+            )
+    known = next((t for t, _ in maps if t.known), ref)
+    if channels == first.channels and (first is ref or first == known):
+        return first  # the common case: no broadcasting
+    return TensorType(channels, known.spatial, ref.scale)
+
+
+def _elementwise_macs(inputs: list[TensorType], out: TensorType) -> int | None:
+    n = out.numel()
+    return None if n is None else n * (len(inputs) - 1)
 
 
 @register
@@ -39,27 +100,13 @@ class Add(OpDef):
     edge = "add"
     edge_style = EdgeStyle("#1f6fd1", "dashed", 2.0, "skip (add)", "-.->", 1, "#ffffff")
     attrs = NoAttrs
-    summary = "elementwise sum: the residual (skip) connection F(x) + x"
+    summary = "elementwise sum: the residual (skip) connection F(x) + x; [C,1,1] and [1,H,W] operands broadcast"
 
     def infer(self, a, inputs, names) -> TensorType:
-        first = inputs[0]
-        for t, name in zip(inputs[1:], names[1:]):
-            if t.channels != first.channels:
-                raise ShapeMismatch(
-                    f"add() operands have different shapes: {names[0]} is {first}, {name} is {t}",
-                    f"project {name} to {first.channels} channels with a 1x1 convolution: "
-                    f"{name} -> conv({first.channels}, 1) -> bn",
-                )
-            if not same_resolution(first, t):
-                raise ShapeMismatch(
-                    f"add() operands have different shapes: {names[0]} is {first}, {name} is {t}",
-                    _resolution_hint(names[0], first, name, t),
-                )
-        return first
+        return broadcast("add", inputs, names)
 
     def macs(self, a, inputs, out) -> int | None:
-        n = out.numel()
-        return None if n is None else n * (len(inputs) - 1)
+        return _elementwise_macs(inputs, out)
 
     def emit(self, b, a, inputs, types, out):
         import operator
@@ -67,6 +114,37 @@ class Add(OpDef):
         acc = inputs[0]
         for x in inputs[1:]:
             acc = b.function(operator.add, acc, x)
+        return acc
+
+
+@register
+class Mul(OpDef):
+    name = "mul"
+    aliases = ("multiply",)
+    min_inputs = 2
+    max_inputs = None
+    operands = "names"
+    edge = "mul"
+    edge_style = EdgeStyle("#7b2cbf", "dotted", 1.8, "gate (mul)", "-..->", 3, "#f3e8ff")
+    attrs = NoAttrs
+    summary = "elementwise product: the gate of SE and spatial attention x * g; [C,1,1] and [1,H,W] operands broadcast"
+    examples = ("mul(g)", "mul(y)", "mul(y, g)")
+
+    def infer(self, a, inputs, names) -> TensorType:
+        return broadcast("mul", inputs, names)
+
+    def macs(self, a, inputs, out) -> int | None:
+        return _elementwise_macs(inputs, out)
+
+    def saves(self, a, inputs, out) -> tuple[str, ...]:
+        return ("input",)  # each operand's gradient is the product of the others
+
+    def emit(self, b, a, inputs, types, out):
+        import operator
+
+        acc = inputs[0]
+        for x in inputs[1:]:
+            acc = b.function(operator.mul, acc, x)
         return acc
 
 
