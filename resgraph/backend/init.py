@@ -121,6 +121,8 @@ def initialize(module: nn.Module, graph, seed: int | None = None) -> None:
             applied = [r for r in rules if isinstance(m, r.module) and getattr(m, r.tensor, None) is not None]
             if own - {r.tensor for r in applied}:  # the default fills what the rules leave
                 default = DEFAULTS.get(type(m))
+                if default is None and path in graph.nx:  # a type the table lacks: the op's own rule
+                    default = graph.opdef(path).init
                 if default is None:
                     raise CompileError(
                         f"cannot initialize '{path}': {type(m).__name__} has no default init rule",

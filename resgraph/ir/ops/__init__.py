@@ -1,6 +1,20 @@
 """The op registry. Importing this package registers every op family."""
 
-from . import activation, conv, merge, norm, pool, shortcut, simple  # noqa: F401  (registration)
+from . import (  # noqa: F401  (registration)
+    activation,
+    channels,
+    conv,
+    elementwise,
+    layer_group_norm,
+    merge,
+    norm,
+    pool,
+    regularize,
+    resample,
+    scale,
+    shortcut,
+    simple,
+)
 from .base import Attrs, OpDef, ShapeMismatch
 from .registry import all_ops, get, is_op, names, register
 

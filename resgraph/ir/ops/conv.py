@@ -14,7 +14,7 @@ class ConvAttrs(Attrs):
     out_channels: int = Field(ge=1, le=MAX_CHANNELS)
     kernel: IntPair = 3
     stride: IntPair = 1
-    padding: IntPair | None = None  # None: "same" for odd kernels at stride 1, i.e. dilation * (k - 1) // 2
+    padding: IntPair | None = None  # None: see resolved_padding
     dilation: IntPair = 1
     groups: int = Field(default=1, ge=1, le=MAX_CHANNELS)
     bias: bool = True
@@ -30,10 +30,15 @@ class ConvAttrs(Attrs):
         return self
 
     def resolved_padding(self) -> tuple[int, int]:
+        """The default: "same" (dilation * (k - 1) // 2) for an odd kernel, 0 for an even one.
+
+        An even kernel has no symmetric "same" padding; 0 is torch's default and what the
+        references write (ConvNeXt's 4x4 stem, 2x2 downsampling convs).
+        """
         if self.padding is not None:
             return pair(self.padding)
         k, d = pair(self.kernel), pair(self.dilation)
-        return (d[0] * (k[0] - 1) // 2, d[1] * (k[1] - 1) // 2)
+        return tuple(dd * (kk - 1) // 2 if kk % 2 else 0 for kk, dd in zip(k, d))
 
 
 @register
@@ -42,7 +47,7 @@ class Conv(OpDef):
     aliases = ("conv2d",)
     attrs = ConvAttrs
     weighted = True
-    summary = "2-D convolution; padding defaults to 'same' for odd kernels"
+    summary = "2-D convolution; padding defaults to 'same' (dilation * (kernel - 1) / 2) for odd kernels, 0 for even ones"
 
     def infer(self, a: ConvAttrs, inputs: list[TensorType], names: list[str]) -> TensorType:
         (x,) = inputs

@@ -1,4 +1,4 @@
-"""Pooling: windowed max/average and adaptive average (global pooling before the classifier)."""
+"""Pooling: windowed max/average and adaptive average/max (global pooling before the classifier)."""
 
 from __future__ import annotations
 
@@ -88,12 +88,8 @@ class AdaptiveAttrs(Attrs):
         return self
 
 
-@register
-class AdaptiveAvgPool(OpDef):
-    name = "adaptive_avgpool"
-    aliases = ("global_avgpool",)
+class AdaptivePool(OpDef):
     attrs = AdaptiveAttrs
-    summary = "average to a fixed output size (1: global average pooling)"
 
     def infer(self, a: AdaptiveAttrs, inputs, names) -> TensorType:
         (x,) = inputs
@@ -102,14 +98,37 @@ class AdaptiveAvgPool(OpDef):
         for size, o in zip(x.spatial, (oh, ow)):
             if size is not None and size < o:
                 raise ShapeMismatch(
-                    f"adaptive_avgpool to {oh}x{ow} needs a map at least that large, got {x}"
+                    f"{self.name} to {oh}x{ow} needs a map at least that large, got {x}"
                 )
         return TensorType(x.channels, (oh, ow), None)
 
     def macs(self, a, inputs, out) -> int | None:
         return inputs[0].numel()
 
+
+@register
+class AdaptiveAvgPool(AdaptivePool):
+    name = "adaptive_avgpool"
+    aliases = ("global_avgpool",)
+    summary = "average to a fixed output size (1: global average pooling)"
+
     def emit(self, b, a: AdaptiveAttrs, inputs, types, out):
         from torch import nn
 
         return b.module(nn.AdaptiveAvgPool2d(pair(a.output_size)), inputs[0])
+
+
+@register
+class AdaptiveMaxPool(AdaptivePool):
+    name = "adaptive_maxpool"
+    aliases = ("global_maxpool",)
+    summary = "max to a fixed output size (1: global max pooling, as CBAM's channel attention)"
+    examples = ("adaptive_maxpool", "adaptive_maxpool(4)", "adaptive_maxpool([2, 4])")
+
+    def saves(self, a, inputs, out) -> tuple[str, ...]:
+        return ("indices",)
+
+    def emit(self, b, a: AdaptiveAttrs, inputs, types, out):
+        from torch import nn
+
+        return b.module(nn.AdaptiveMaxPool2d(pair(a.output_size)), inputs[0])

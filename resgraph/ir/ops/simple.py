@@ -47,27 +47,38 @@ class Linear(OpDef):
     aliases = ("fc",)
     attrs = LinearAttrs
     weighted = True
-    summary = "fully connected layer on vectors"
+    summary = ("fully connected layer on vectors; on a feature map, over the channels at each position "
+               "(a 1x1 convolution holding an nn.Linear weight, as ConvNeXt's MLP)")
 
     def infer(self, a: LinearAttrs, inputs, names) -> TensorType:
         (x,) = inputs
-        if x.is_map:
+        if len(x.spatial) not in (0, 2):
             raise ShapeMismatch(
-                f"linear expects a vector, got the feature map {x}",
+                f"linear expects a vector or a feature map [C, H, W], got {x}",
                 "pool and flatten first: adaptive_avgpool(1) -> flatten -> linear(...)",
             )
-        return TensorType(a.out_features)
+        return TensorType(a.out_features, x.spatial, x.scale)
 
     def params(self, a: LinearAttrs, inputs, out) -> int:
         return inputs[0].channels * a.out_features + (a.out_features if a.bias else 0)
 
     def macs(self, a: LinearAttrs, inputs, out) -> int | None:
-        return inputs[0].channels * a.out_features
+        positions = 1
+        for s in out.spatial:
+            if s is None:
+                return None
+            positions *= s
+        return positions * inputs[0].channels * a.out_features
 
     def emit(self, b, a: LinearAttrs, inputs, types, out):
         from torch import nn
 
-        return b.module(nn.Linear(types[0].channels, a.out_features, a.bias), inputs[0])
+        from .layer_group_norm import channels_last
+
+        fc = nn.Linear(types[0].channels, a.out_features, a.bias)
+        if not types[0].is_map:
+            return b.module(fc, inputs[0])
+        return channels_last(b, inputs[0], lambda x: b.module(fc, x))
 
 
 class DropoutAttrs(Attrs):

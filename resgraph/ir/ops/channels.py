@@ -1,0 +1,54 @@
+"""A channel slice: channels [start, stop) of a value, as a view (DPN's and CSP's splits)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from ..types import TensorType
+from .base import MAX_CHANNELS, Attrs, OpDef, ShapeMismatch
+from .registry import register
+
+
+class SliceAttrs(Attrs):
+    start: int = Field(ge=-MAX_CHANNELS, le=MAX_CHANNELS)
+    stop: int | None = Field(default=None, ge=-MAX_CHANNELS, le=MAX_CHANNELS)
+
+    def bounds(self, channels: int) -> tuple[int, int]:
+        """[start, stop) with Python's negatives resolved against `channels` (stop none: to the end)."""
+        start = self.start + channels if self.start < 0 else self.start
+        stop = channels if self.stop is None else self.stop + channels if self.stop < 0 else self.stop
+        return start, stop
+
+
+@register
+class Slice(OpDef):
+    name = "slice"
+    aliases = ("channels",)
+    attrs = SliceAttrs
+    view = "always"  # x[:, start:stop] shares the input's storage
+    summary = "channels [start, stop) of its input, x[:, start:stop], without a copy; negatives count from the end"
+    examples = ("slice(0, 4)", "slice(4)", "slice(-2)", "slice(2, -2)")
+
+    def infer(self, a: SliceAttrs, inputs, names) -> TensorType:
+        (x,) = inputs
+        start, stop = a.bounds(x.channels)
+        if not 0 <= start < stop <= x.channels:
+            stop_text = "" if a.stop is None else f", {a.stop}"
+            raise ShapeMismatch(
+                f"slice({a.start}{stop_text}) is out of range for the {x.channels} channels of {x}",
+                f"start and stop must satisfy 0 <= start < stop <= {x.channels} "
+                f"(negatives count from the end: slice(-{x.channels}) is all of them)",
+            )
+        return TensorType(stop - start, x.spatial, x.scale)
+
+    def label(self, attrs) -> str:
+        if attrs is None:
+            return self.name
+        stop = "" if attrs.stop is None else str(attrs.stop)
+        return f"slice [{attrs.start}:{stop}]"
+
+    def emit(self, b, a: SliceAttrs, inputs, types, out):
+        import operator
+
+        start, stop = a.bounds(types[0].channels)
+        return b.function(operator.getitem, inputs[0], (slice(None), slice(start, stop)))

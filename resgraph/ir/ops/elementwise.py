@@ -1,0 +1,68 @@
+"""Elementwise ops beyond the plain activations: the hard (piecewise-linear) gates of MobileNetV3
+and softmax over channels (attention maps)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from ..types import TensorType
+from .activation import Activation
+from .base import Attrs, OpDef, ShapeMismatch
+from .registry import register
+
+
+@register
+class HardSigmoid(Activation):
+    name = "hard_sigmoid"
+    aliases = ("hardsigmoid",)
+    function_name = "hardsigmoid"
+    summary = "relu6(x + 3) / 6: MobileNetV3's gate"
+    examples = ("hard_sigmoid",)
+
+    def saves(self, a, inputs, out) -> tuple[str, ...]:
+        return ("input",)
+
+
+@register
+class HardSwish(Activation):
+    name = "hard_swish"
+    aliases = ("hardswish",)
+    function_name = "hardswish"
+    summary = "x * relu6(x + 3) / 6: MobileNetV3's activation"
+    examples = ("hard_swish",)
+
+    def saves(self, a, inputs, out) -> tuple[str, ...]:
+        return ("input",)
+
+
+class SoftmaxAttrs(Attrs):
+    dim: int = Field(default=1, ge=1, le=3)  # tensor dimension: 1 is channels, 2 and 3 height and width
+
+
+@register
+class Softmax(OpDef):
+    name = "softmax"
+    attrs = SoftmaxAttrs
+    summary = "softmax along dim (1: over channels at each position)"
+    examples = ("softmax", "softmax(2)")
+
+    def infer(self, a: SoftmaxAttrs, inputs, names) -> TensorType:
+        (x,) = inputs
+        if a.dim > x.rank:
+            raise ShapeMismatch(
+                f"softmax(dim={a.dim}) needs a tensor with a dimension {a.dim}, got {x} "
+                f"(dimension 1 is the channels)",
+                f"use a dim between 1 and {x.rank}" if x.spatial else "use softmax(1) on a vector",
+            )
+        return x
+
+    def macs(self, a, inputs, out) -> int | None:
+        return out.numel()  # one exp and one divide per element
+
+    def saves(self, a, inputs, out) -> tuple[str, ...]:
+        return ("output",)
+
+    def emit(self, b, a: SoftmaxAttrs, inputs, types, out):
+        import torch
+
+        return b.function(torch.softmax, inputs[0], a.dim)
