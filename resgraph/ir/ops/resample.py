@@ -23,13 +23,7 @@ MAX_UPSAMPLE = 64
 class UpsampleAttrs(Attrs):
     scale: int | float = Field(default=2, gt=0, le=MAX_UPSAMPLE)
     mode: Literal["nearest", "bilinear"] = "nearest"
-    align_corners: bool | None = None  # bilinear only, as in F.interpolate
-
-    @model_validator(mode="after")
-    def _corners_need_bilinear(self) -> UpsampleAttrs:
-        if self.align_corners is not None and self.mode != "bilinear":
-            raise ValueError('align_corners applies to mode="bilinear" only')
-        return self
+    align_corners: bool | None = None  # bilinear only, as in F.interpolate (checked by infer)
 
     def factor(self) -> Fraction:
         """The scale as an exact rational (a float as written: 1.5 is 3/2)."""
@@ -48,6 +42,9 @@ class Upsample(OpDef):
     def infer(self, a: UpsampleAttrs, inputs, names) -> TensorType:
         (x,) = inputs
         require_map("upsample", x)
+        if a.align_corners is not None and a.mode != "bilinear":
+            raise ShapeMismatch(f'upsample: align_corners applies to mode="bilinear" only, not "{a.mode}"',
+                                f'drop align_corners, or write upsample({a.scale}, "bilinear", ...)')
         if x.scale is None and all(s == 1 for s in x.spatial):
             raise ShapeMismatch(
                 f"upsample needs a feature map, got {x}, a per-channel vector from global pooling",
@@ -92,9 +89,6 @@ class ConvTransposeAttrs(Attrs):
             for v in pair(getattr(self, name)):
                 if not 1 <= v <= MAX_KERNEL:
                     raise ValueError(f"{name} must be between 1 and {MAX_KERNEL}, got {v}")
-        for op, s, d in zip(pair(self.output_padding), pair(self.stride), pair(self.dilation)):
-            if op >= max(s, d):  # torch's rule
-                raise ValueError(f"output_padding ({op}) must be smaller than stride ({s}) or dilation ({d})")
         return self
 
 
@@ -117,6 +111,12 @@ class ConvTranspose(OpDef):
                 f"and out_channels ({a.out_channels})",
                 "choose groups that divides both channel counts",
             )
+        for op, s, d in zip(pair(a.output_padding), pair(a.stride), pair(a.dilation)):
+            if op >= max(s, d):  # torch's rule
+                raise ShapeMismatch(
+                    f"conv_transpose output_padding {op} must be smaller than the stride ({s}) or the dilation ({d})",
+                    f"output_padding picks one of the {max(s, d)} sizes the layer can produce: use 0 to {max(s, d) - 1}",
+                )
         out: list[int | None] = []
         for size, k, s, p, op, d in zip(x.spatial, pair(a.kernel), pair(a.stride), pair(a.padding),
                                         pair(a.output_padding), pair(a.dilation)):
