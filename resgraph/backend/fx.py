@@ -97,6 +97,10 @@ def build_module(graph: Graph, *, seed: int | None = None) -> fx.GraphModule:
     fxg.output(values[graph.output])
     root = _module_tree(graph, emitter.modules)
     gm = fx.GraphModule(root, fxg, class_name=class_name(graph.name))
+    for path, layer in emitter.modules.items():  # a layer whose key its parent keeps (layer scale)
+        if hasattr(layer, "attach"):
+            parent, _, leaf = path.rpartition(".")
+            layer.attach(gm.get_submodule(parent), leaf)
     if device.type != "meta":  # under `with torch.device("meta")` the caller wants shapes only
         _materialize(gm, graph)
         initialize(gm, graph, seed)  # on the CPU, so a seed gives the same weights on any device

@@ -17,6 +17,7 @@ class LayerScale(nn.Module):
     The one parameter is saved at the layer's own path: a layer `gamma` in block `stages.0.blocks.0`
     is the state_dict key `stages.0.blocks.0.gamma`, as timm keeps ConvNeXt's gamma on the block,
     rather than `stages.0.blocks.0.gamma.weight`. `named_parameters()` still lists it as `...weight`.
+    Loading needs the parent's help (`attach`), which the module builder calls.
     """
 
     def __init__(self, channels: int, init: float = 1e-6) -> None:
@@ -34,21 +35,18 @@ class LayerScale(nn.Module):
         return x.mul(self.weight.reshape(-1, *([1] * (x.dim() - 2))))
 
     def _save_to_state_dict(self, destination, prefix, keep_vars):
-        destination[prefix[:-1]] = self.weight if keep_vars else self.weight.detach()
+        key = prefix[:-1] or "weight"  # saved on its own, it is an ordinary layer
+        destination[key] = self.weight if keep_vars else self.weight.detach()
 
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
-                              unexpected_keys, error_msgs):
-        key = prefix[:-1]
-        if key not in state_dict:
-            missing_keys.append(key)
-        elif state_dict[key].shape != self.weight.shape:
-            error_msgs.append(f"size mismatch for {key}: copying a param with shape "
-                              f"{tuple(state_dict[key].shape)}, the shape in current model is "
-                              f"{tuple(self.weight.shape)}.")
-        else:
-            with torch.no_grad():
-                self.weight.copy_(state_dict[key])
-        unexpected_keys.extend(k for k in state_dict if k.startswith(prefix))
+    def attach(self, parent: nn.Module, name: str) -> None:
+        """Called once this layer is `parent.<name>`: the parent hands the key `<name>` (no dot, so
+        torch gives it to no child and calls it unexpected) to this layer as `<name>.weight`."""
+
+        def nest(state_dict, prefix, *args):
+            if prefix + name in state_dict:
+                state_dict[prefix + name + ".weight"] = state_dict.pop(prefix + name)
+
+        parent._register_load_state_dict_pre_hook(nest)
 
 
 class DropPath(nn.Module):
