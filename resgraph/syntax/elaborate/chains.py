@@ -223,7 +223,8 @@ class ChainElaborator:
     @staticmethod
     def unknown_op(frame: Frame, item: ast.Call) -> NameError_:
         return NameError_(f"unknown op or block '{item.name}'", item.span,
-                          hint=did_you_mean(item.name, [*ops.names(aliases=True), *frame.unit.blocks]))
+                          hint=did_you_mean(item.name, [*ops.names(aliases=True), *frame.unit.blocks])
+                          or f"define it with block {item.name}(...) {{ ... }}, or see the ops in docs/language.md")
 
     def check_after_unknown(self, frame: Frame, env: Env, item: ast.Call, incoming: Flow) -> Flow:
         """An element after an unknown op: its input's type is unknown, so only what does not need

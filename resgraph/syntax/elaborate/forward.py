@@ -92,9 +92,18 @@ class ForwardRefs:
                     reported += 1
                     self.log.diags.error(NameError_, f"undefined name '{p.name}'", p.span,
                                          hint=did_you_mean(p.name, frame.bound_names())
-                                         or _undefined_hint(frame, p.name))
+                                         or self.path_hint(frame, p.name) or _undefined_hint(frame, p.name))
             else:
                 p.target = v
+
+    def path_hint(self, frame: Frame, name: str) -> str | None:
+        """For a misspelt dotted name: the nearest layer or block-instance name below the frame."""
+        if "." not in name:
+            return None
+        cut = len(frame.prefix) + 1 if frame.prefix else 0
+        below = [p[cut:] for p in (*self.graph.nx, *self.exports) if p.startswith(frame.prefix)]
+        return did_you_mean(name, below) or (None if name.rpartition(".")[0] in below else
+                                             f"no layer or block instance is named '{name.rpartition('.')[0]}'")
 
     def deref(self, v: Value) -> str | None:
         """The layer a value ends in, following pending names; None when one failed."""

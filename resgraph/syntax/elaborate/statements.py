@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...errors import (
-    Diagnostic, GraphError, LimitError, NameError_, ResgraphError, SyntaxError_, TypeError_, UsageError,
+    Diagnostic, Span, GraphError, LimitError, NameError_, ResgraphError, SyntaxError_, TypeError_, UsageError,
 )
 from ...ir import Graph, ops
 from .. import ast
@@ -183,6 +183,8 @@ class Elaborator:
 def destructure(value, names: list[str], st: ast.Bind, in_model: bool) -> list:
     """The values a binding gives its names: one, or a block's outputs, one per name."""
     several = value if isinstance(value, Several) else None
+    targets = Span(st.target.span.source, st.target.span.line, st.target.span.col,
+                   st.targets[-1].span.end_line, st.targets[-1].span.end_col)
     if len(names) == 1:
         if several is None or (names[0] == "out" and not in_model):
             return [value]  # a block's `out` may hold several outputs: its caller destructures them
@@ -191,12 +193,12 @@ def destructure(value, names: list[str], st: ast.Bind, in_model: bool) -> list:
                          hint=f"destructure them: {', '.join(several.names)} = ..."
                          + ("" if in_model or several.block else "; only a block's out holds several"))
     if several is None:
-        raise TypeError_(f"{len(names)} names are bound, but the chain gives one value", st.target.span,
+        raise TypeError_(f"{len(names)} names are bound, but the chain gives one value", targets,
                          hint=f"bind one name: {names[0]} = ..., or end the chain in a block with "
                          "several outputs")
     if len(several.values) != len(names):
         where = f"block '{several.block}'" if several.block else "it"
         raise TypeError_(f"{len(names)} names are bound, but {where} gives {len(several.values)} outputs "
-                         f"({', '.join(several.names)})", st.target.span,
+                         f"({', '.join(several.names)})", targets,
                          hint=f"bind one name per output: {', '.join(several.names)} = ...")
     return list(several.values)
