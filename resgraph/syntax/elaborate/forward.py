@@ -151,7 +151,8 @@ class ForwardRefs:
             if e.id == "in" or frame.binds(e.id):
                 raise TypeError_(f"'{e.id}' is a layer, not a number", e.span,
                                  hint=f"read its size: {e.id}.channels")
-            raise NameError_(f"undefined name '{e.id}'", e.span, hint=did_you_mean(e.id, env.names()))
+            raise NameError_(f"undefined name '{e.id}'", e.span, hint=did_you_mean(e.id, env.names()) or
+                             "a number is a parameter, a let, a loop variable or a repetition index (* n by i)")
 
         return Evaluator(env, self.size_reader(frame, env), unknown)
 

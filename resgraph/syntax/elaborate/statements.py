@@ -59,10 +59,6 @@ class Elaborator:
         if out is None:
             self.log.diags.error(GraphError, f"model '{model.name}' binds no out", model.span,
                                  hint="bind the model's result: out = ... -> fc: linear(num_classes)")
-        elif isinstance(out, Several):
-            self.log.diags.error(GraphError, f"a model has one output; out holds {len(out.values)}",
-                                 frame.bound_at.get("out", model.span),
-                                 hint=f"bind out to one of them: out = {out.names[0]} -> ...")
         elif out is not ALREADY_FAILED:
             target = self.refs.deref(out)
             if target is not None:
@@ -188,10 +184,13 @@ def destructure(value, names: list[str], st: ast.Bind, in_model: bool) -> list:
     if len(names) == 1:
         if several is None or (names[0] == "out" and not in_model):
             return [value]  # a block's `out` may hold several outputs: its caller destructures them
+        if names[0] == "out":
+            raise TypeError_(f"a model has one output; this out holds {len(several.values)}", st.target.span,
+                             hint=f"bind out to one of them: out = {several.names[0]} -> ...")
         what = f"block '{several.block}' gives" if several.block else "these are"
         raise TypeError_(f"{what} {len(several.values)} outputs; '{names[0]}' names one", st.target.span,
                          hint=f"destructure them: {', '.join(several.names)} = ..."
-                         + ("" if in_model or several.block else "; only a block's out holds several"))
+                         + ("" if several.block else "; only a block's out holds several"))
     if several is None:
         raise TypeError_(f"{len(names)} names are bound, but the chain gives one value", targets,
                          hint=f"bind one name: {names[0]} = ..., or end the chain in a block with "
