@@ -11,6 +11,9 @@ Every op in the registry is a method of `Value` (`x.conv(...)`, `x.bn()`, `x.add
 takes the value it is called on as its first operand. Names may be dotted paths
 (`name="layer1.0.conv1"`): every graph built here can be written as .rg with `to_rg(graph)`. Shapes are inferred as each layer is added,
 so a mistake raises at once, with the span of the line in *your* Python file that made it.
+
+A block with several inputs or outputs is a Python function over Values that makes its layers
+inside `with b.scope("dpn", block="dual", c=64):` and returns a tuple (tests/test_builder_multi_io.py).
 """
 
 from __future__ import annotations

@@ -162,13 +162,22 @@ class ChainIf:
 
 
 @dataclass
+class Outputs:
+    """`out = (res, dense)`: the several outputs of a block, named by the values it binds."""
+
+    names: list[Name | Template]
+    span: Span
+
+
+@dataclass
 class Element:
-    """One link of a chain: optional `label:`, the item, optional `* count`."""
+    """One link of a chain: optional `label:`, the item, optional `* count` and `by index`."""
 
     label: Name | Template | None
     item: Call | TemplateRef | Group | ChainIf
     count: Expr | None
     span: Span
+    index: str | None = None  # `* n by i`: the name each round reads its number from (0, 1, ...)
 
 
 @dataclass
@@ -211,11 +220,16 @@ class Input:
 
 @dataclass
 class Bind:
-    """`name = chain` or `h{i} = chain`."""
+    """`name = chain`, `h{i} = chain`, or `res, dense = chain` (a block's outputs, destructured)."""
 
     target: Name | Template
-    chain: Chain
+    chain: Chain | Outputs  # Outputs only as a block's `out = (res, dense)`
     span: Span
+    more: list[Name | Template] = field(default_factory=list)  # the targets after the first
+
+    @property
+    def targets(self) -> list[Name | Template]:
+        return [self.target, *self.more]
 
 
 @dataclass

@@ -78,8 +78,11 @@ class Renderer(Chains):
     def stmt(self, st, depth: int) -> None:
         pad, start = " " * depth, len(self.out)
         if isinstance(st, ast.Bind):
-            head = f"{pad}{self.name(st.target)} = "
-            lines = self.chain(st.chain, len(head), depth)
+            head = f"{pad}{', '.join(self.name(t) for t in st.targets)} = "
+            if isinstance(st.chain, ast.Outputs):
+                lines = self.wrapped("(", [self.name(n) for n in st.chain.names], ")", len(head))
+            else:
+                lines = self.chain(st.chain, len(head), depth)
             self.out += [head + lines[0], *lines[1:]]
         elif isinstance(st, ast.Let):
             self.out.append(f"{pad}let {st.name} = {self.expr(st.value)}")

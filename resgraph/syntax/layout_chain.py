@@ -30,8 +30,7 @@ class Chains(Expressions):
             return " -> ".join(self.flat(el) for el in x.elements)
         if isinstance(x, ast.Element):
             label = self.name(x.label) + ": " if x.label is not None else ""
-            count = f" * {self.expr(x.count, POSTFIX)}" if x.count is not None else ""
-            return label + self.flat(x.item) + count
+            return label + self.flat(x.item) + self.repeat(x)
         if isinstance(x, ast.Call):
             return x.name + ("(" + ", ".join(self.args(x)) + ")" if x.parens else "")
         if isinstance(x, ast.TemplateRef):
@@ -91,9 +90,14 @@ class Chains(Expressions):
         else:
             lines = self.chain_if(item, at)
         lines[0] = label + lines[0]
-        if el.count is not None:
-            lines[-1] += f" * {self.expr(el.count, POSTFIX)}"
+        lines[-1] += self.repeat(el)
         return lines
+
+    def repeat(self, el: ast.Element) -> str:
+        """` * n`, or ` * n by i` with the repetition index; empty without a count."""
+        if el.count is None:
+            return ""
+        return f" * {self.expr(el.count, POSTFIX)}" + (f" by {el.index}" if el.index is not None else "")
 
     def chain_if(self, item: ast.ChainIf, col: int) -> list[str]:
         pad, body = " " * col, col + STEP

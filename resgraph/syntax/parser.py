@@ -27,7 +27,7 @@ MAX_CHARS = 4_000_000  # with postlex.MAX_TOKENS: bounds a refusal to a few seco
 # regex refuses an over-long file in a fraction of a second, where the parser would take seconds.
 # A name template is one match; the tokens of its holes are counted by matching the holes again.
 _TOKENISH = re.compile(
-    r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|#[^\n]*|(?P<template>[A-Za-z_]\w*(?:\{[^{}\n#]*\}\w*)+)'
+    r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|#[^\n]*|(?P<template>[A-Za-z_](?=[\w.]*\{)(?:\w|\{[^{}\n#]*\})*(?:\.(?:\w|\{[^{}\n#]*\})+)*)'
     r"|[A-Za-z_]\w*(?:\.\w+)+|\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|\w+|(?:\r?\n[\t \f]*)+|[^\w\s\"#]+")
 
 
@@ -124,7 +124,8 @@ class _ToAst(ExprRules):
         return ast.Input(c[0].value, [d for d in c[1:] if d is not None], self._span(meta))
 
     def bind_stmt(self, meta, c):
-        return ast.Bind(c[0], c[1], self._span(meta))
+        *targets, chain = c
+        return ast.Bind(targets[0], chain, self._span(meta), more=targets[1:])
 
     def if_stmt(self, meta, c):
         cond, body, *rest = c
@@ -148,18 +149,19 @@ class _ToAst(ExprRules):
         return ast.Chain(list(c), self._span(meta))
 
     def element(self, meta, c):
-        label, item, count = c
-        return ast.Element(label, item, count, self._span(meta))
+        label, item, repeat = c
+        count, index = repeat if repeat is not None else (None, None)
+        return ast.Element(label, item, count, self._span(meta), index=index)
 
     def label(self, meta, c):
         return c[0]
 
     def repeat(self, meta, c):
-        op, count = c
+        op, count, index = c
         if op.value != "*":
             raise SyntaxError_(f"unexpected '{op.value}' after a layer", self._tspan(op),
                                hint="repeat an element with '*': basic(64) * 3")
-        return count
+        return count, index.value if index is not None else None
 
     def call(self, meta, c):
         name, args = c
@@ -184,6 +186,9 @@ class _ToAst(ExprRules):
 
     def tref(self, meta, c):
         return ast.TemplateRef(self._template(c[0]), self._span(meta))
+
+    def outputs(self, meta, c):
+        return ast.Outputs(list(c), self._span(meta))
 
     def group(self, meta, c):
         return ast.Group(c[0], self._span(meta))

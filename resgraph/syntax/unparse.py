@@ -93,7 +93,7 @@ def _reach(stmts: list, unit, found: dict[str, ast.BlockDef], open_: frozenset =
 
 def _calls(stmts: list):
     for st in stmts:
-        if isinstance(st, ast.Bind):
+        if isinstance(st, ast.Bind) and isinstance(st.chain, ast.Chain):
             yield from _chain_calls(st.chain)
         elif isinstance(st, ast.If):
             for _, body in st.branches:

@@ -246,6 +246,11 @@ class Evaluator:
         raise NameError_(f"undefined name '{e.id}'", e.span, hint=did_you_mean(e.id, self.env.names()))
 
     def _Template(self, e: ast.Template):
+        last = e.parts[-1]
+        if isinstance(last, str) and "." in last:  # `h{i}.channels`: the last segment reads a size
+            rest, _, attr = last.rpartition(".")
+            path = ast.Template([*e.parts[:-1], rest] if rest else e.parts[:-1], e.span)
+            return self._Attr(ast.Attr(path, attr, e.span))
         raise TypeError_("a name template names a layer; it is not a value here", e.span,
                          hint="use it as an operand (concat(h{1..i})) or read a size: h{i}.channels")
 

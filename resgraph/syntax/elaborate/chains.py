@@ -10,14 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from ...errors import GraphError, LimitError, NameError_, Span, SyntaxError_, TypeError_, did_you_mean
+from ...errors import (
+    GraphError, LimitError, NameError_, ResgraphError, Span, SyntaxError_, TypeError_, did_you_mean,
+)
 from ...ir import ops
 from .. import ast
 from ..values import Env, Evaluator, show, type_name
 from .budget import MAX_DEPTH, MAX_OPERANDS, Budget
 from .failures import ALREADY_FAILED, AlreadyFailed
 from .forward import ForwardRefs
-from .frames import Frame, Value
+from .frames import UNKNOWN, Frame, Several, Value
 from .names import GroupNumbering, NameRegistry, label_base, local_name, template_name, template_names
 from .params import bind_args
 
@@ -58,9 +60,30 @@ class ChainElaborator:
         for k in range(start, len(elements)):
             el = elements[k]
             self.budget.step(el.span)
+            if isinstance(flow.value, Several):
+                raise self.several_flow(flow.value, el.span)
             last = k == len(elements) - 1
             flow = self.element(frame, env, el, flow, final if last else None, group)
         return flow.value
+
+    def outputs(self, frame: Frame, env: Env, item: ast.Outputs) -> Several:
+        """`(res, dense)`: the values a block gives its caller, by the names it binds them to."""
+        values, names = [], []
+        for target in item.names:
+            name = local_name(env, target)
+            values.append(self.refs.value(frame, name, target.span))
+            names.append(name)
+        return Several(tuple(values), tuple(names))
+
+    @staticmethod
+    def several_flow(several: Several, span: Span) -> TypeError_:
+        names = ", ".join(several.names)
+        if several.block is None:
+            return TypeError_(f"({names}) are several values; a chain carries one", span,
+                              hint="a block's outputs are written alone: out = (" + names + ")")
+        return TypeError_(f"block '{several.block}' gives {len(several.values)} outputs; a chain "
+                          "carries one", span,
+                          hint=f"destructure them first: {names} = x -> {several.block}(...), then go on from one")
 
     # -- the first element ---------------------------------------------------------------------
     def start(self, frame: Frame, env: Env, el: ast.Element, final: str | None) -> Flow:
@@ -110,6 +133,9 @@ class ChainElaborator:
                 position = group.take()
                 path = path if path is not None else position
             return self.apply(frame, env, el.item, incoming, path)
+        if el.index is not None and env.lookup(el.index)[0]:
+            raise NameError_(f"'{el.index}' is already bound here; the repetition index needs a new name",
+                             el.count.span, hint="e.g. * n by k")
         n = Evaluator(env, self.refs.size_reader(frame, env))(el.count)
         if not isinstance(n, int) or isinstance(n, bool) or n < 0:
             raise TypeError_(f"a repetition count must be an int >= 0, got {type_name(n)} {show(n)}",
@@ -132,7 +158,8 @@ class ChainElaborator:
 
         def one_round(k: int) -> None:
             nonlocal flow
-            flow = self.apply(frame, env, el.item, flow, round_path(k))
+            round_env = Env({el.index: k}, env) if el.index is not None else env
+            flow = self.apply(frame, round_env, el.item, flow, round_path(k))
 
         self.budget.repeat(n, el.span, one_round)
         return flow
@@ -163,6 +190,8 @@ class ChainElaborator:
                    path: str | None) -> Flow:
         name = item.name
         block = frame.unit.blocks.get(name)
+        if incoming.value is UNKNOWN:
+            return self.check_after_unknown(frame, env, item, incoming)
         if block is not None:
             path = path or self.names.fresh(frame, name)
             return Flow(self.instantiate(frame, env, item, block, incoming.value, path), path)
@@ -170,8 +199,8 @@ class ChainElaborator:
             if frame.binds(name) or name == "in":
                 raise SyntaxError_(f"'{name}' is a value, not a layer", item.span,
                                    hint=f"to merge it, write add({name}) or concat({name})")
-            raise NameError_(f"unknown op or block '{name}'", item.span,
-                             hint=did_you_mean(name, [*ops.names(aliases=True), *frame.unit.blocks]))
+            self.refs.log.record(self.unknown_op(frame, item))
+            return Flow(UNKNOWN, None)  # the rest of the chain is still checked
         opdef = ops.get(name, item.span)
         ev = self.refs.evaluator(frame, env)
         kwargs = {k.name: ev(k.value) for k in item.kwargs}
@@ -190,6 +219,39 @@ class ChainElaborator:
         path = self.names.claim(path or self.names.fresh(frame, opdef.name), item.span)
         self.refs.add_layer(path, opdef.name, attrs, item.span, operands, names)
         return Flow(path, path)
+
+    @staticmethod
+    def unknown_op(frame: Frame, item: ast.Call) -> NameError_:
+        return NameError_(f"unknown op or block '{item.name}'", item.span,
+                          hint=did_you_mean(item.name, [*ops.names(aliases=True), *frame.unit.blocks])
+                          or f"define it with block {item.name}(...) {{ ... }}, or see the ops in docs/language.md")
+
+    def check_after_unknown(self, frame: Frame, env: Env, item: ast.Call, incoming: Flow) -> Flow:
+        """An element after an unknown op: its input's type is unknown, so only what does not need
+        it is checked (the op's name, its arguments, a merge's operand names) and nothing is built.
+        Each error is recorded, and the chain goes on."""
+        try:
+            block = frame.unit.blocks.get(item.name)
+            if block is not None:
+                bind_args(block[0], item, self.refs.evaluator(frame, env), self.tensor_reader(frame, env))
+            elif not ops.is_op(item.name):
+                raise self.unknown_op(frame, item)
+            else:
+                opdef = ops.get(item.name, item.span)
+                ev = self.refs.evaluator(frame, env)
+                kwargs = {k.name: ev(k.value) for k in item.kwargs}
+                if opdef.operands == "names":
+                    self.operands(frame, env, item, NOTHING)
+                    opdef.bind([], kwargs, item.span)
+                else:
+                    opdef.bind([ev(a) for a in item.args], kwargs, item.span)
+        except AlreadyFailed:
+            pass
+        except LimitError:
+            raise
+        except ResgraphError as exc:
+            self.refs.log.record(exc)
+        return incoming
 
     def choose_branch(self, frame: Frame, env: Env, item: ast.ChainIf) -> ast.Chain | None:
         ev = self.refs.evaluator(frame, env)
@@ -241,23 +303,42 @@ class ChainElaborator:
                              hint="blocks cannot be recursive; repeat with * n or a for loop")
         if len(self.open_blocks) >= MAX_DEPTH:
             raise LimitError(f"blocks nested more than {MAX_DEPTH} deep", call.span)
-        args = bind_args(bdef, call, self.refs.evaluator(frame, env))
+        args, tensors = bind_args(bdef, call, self.refs.evaluator(frame, env), self.tensor_reader(frame, env))
         path = self.names.claim(path, call.span)
         self.names.add_scope(path, "block", bdef.name, dict(args), call.span)
         inner = Frame(path, unit, incoming)
+        for name, (value, span) in tensors.items():
+            inner.values[name] = value
+            inner.bound_at[name] = span
         self.open_blocks.append(bdef.name)
         try:
             self.run_body(inner, Env(args), bdef.body, False)
         finally:
             self.open_blocks.pop()
         self.refs.close(inner)
+        self.refs.export(path, inner)
         out = inner.values.get("out")
         if out is ALREADY_FAILED or (out is None and inner.names_lost):
             raise AlreadyFailed()
         if out is None:
             raise GraphError(f"block '{bdef.name}' binds no out", bdef.span,
                              hint="bind the block's result: out = ...")
+        if isinstance(out, Several):
+            return Several(out.values, out.names, bdef.name)
         return out
+
+    def tensor_reader(self, frame: Frame, env: Env):
+        """How a block call reads an argument of type `tensor`: a value's name in the caller."""
+        def read(e: ast.Expr, bdef: ast.BlockDef, param: str) -> Value:
+            if isinstance(e, ast.Name) or (isinstance(e, ast.Template) and not e.is_range):
+                name = local_name(env, e)
+                if name != "in" and not frame.binds(name) and "." not in name and env.lookup(name)[0]:
+                    raise TypeError_(f"{bdef.name}() parameter '{param}' is a tensor, but '{name}' is a "
+                                     "number", e.span, hint=f"pass the name of a value: {bdef.name}(skip, ...)")
+                return self.refs.value(frame, name, e.span)
+            raise TypeError_(f"{bdef.name}() parameter '{param}' is a tensor: pass the name of a value",
+                             e.span, hint=f"e.g. skip = x -> conv(64, 3), then {bdef.name}(skip, ...)")
+        return read
 
     def is_callable(self, frame: Frame, name: str) -> bool:
         return ops.is_op(name) or name in frame.unit.blocks

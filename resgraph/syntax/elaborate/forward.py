@@ -3,6 +3,10 @@
 A reference to a name not bound yet is a `Pending` that is resolved when its scope ends; the
 edges that read it are connected at the end. A size query needs the layer and everything it
 depends on now, so it refuses a layer whose inputs are still pending.
+
+A dotted name (`layer3.5.conv2`, `layer3.5.out`) addresses a layer, or a name bound inside a block
+instance, below the current namespace: it resolves as soon as that instance exists, and a use
+before its line waits for the end of the scope like any other name.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from .. import ast
 from ..values import Env, Evaluator, show, type_name
 from .budget import MAX_ERRORS, Budget
 from .failures import ALREADY_FAILED, AlreadyFailed, ErrorLog
-from .frames import Frame, Pending, Value
+from .frames import UNKNOWN, Frame, Pending, Several, Value
 from .names import template_name
 
 SIZES = ("channels", "height", "width")
@@ -32,6 +36,23 @@ class ForwardRefs:
         self.log = log
         self.deferred: list[tuple[Pending, str, int]] = []  # (operand, layer, operand index)
         self.incomplete: set[str] = set()  # layers with deferred in-edges
+        self.exports: dict[str, Value] = {}  # `inst.name` -> what a block instance's `name` holds
+
+    def export(self, prefix: str, frame: Frame) -> None:
+        """Make the names a block instance bound addressable from outside as `prefix.name`."""
+        for name, v in frame.values.items():
+            if v is not ALREADY_FAILED and v is not UNKNOWN:
+                self.exports[f"{prefix}.{name}"] = v
+
+    def address(self, frame: Frame, name: str) -> Value | None:
+        """What a dotted name below the frame holds now: a block instance's name, or a layer."""
+        if "." not in name:
+            return None
+        path = frame.path(name)
+        found = self.exports.get(path)
+        if found is not None:
+            return found
+        return path if path in self.graph.nx else None
 
     def value(self, frame: Frame, name: str, span: Span) -> Value:
         if name == "in":
@@ -40,8 +61,14 @@ class ForwardRefs:
                                  hint="declare it with input x[3, 224, 224] and start from x")
             return frame.input
         v = frame.values.get(name)
+        if v is None:
+            v = self.address(frame, name)
         if v is ALREADY_FAILED:
             raise AlreadyFailed()
+        if isinstance(v, Several):
+            raise TypeError_(f"'{name}' holds {len(v.values)} outputs ({', '.join(v.names)}); a chain "
+                             "or merge reads one", span,
+                             hint=f"destructure them: {', '.join(v.names)} = ..., or read one by its name")
         if v is not None:
             return v
         p = Pending(name, span)
@@ -53,15 +80,30 @@ class ForwardRefs:
         reported = 0  # past MAX_ERRORS + 1 (which makes the list say it stopped) none would be shown
         for p in frame.pendings:
             v = frame.values.get(p.name)
+            if v is None:
+                v = self.address(frame, p.name)
+            if isinstance(v, Several):
+                self.log.diags.error(TypeError_, f"'{p.name}' holds {len(v.values)} outputs; a chain or "
+                                     "merge reads one", p.span, hint=f"read one by its name: {', '.join(v.names)}")
+                v = ALREADY_FAILED
             if v is None or v is ALREADY_FAILED:
                 p.target = ALREADY_FAILED
                 if v is None and not frame.names_lost and reported <= MAX_ERRORS:
                     reported += 1
                     self.log.diags.error(NameError_, f"undefined name '{p.name}'", p.span,
                                          hint=did_you_mean(p.name, frame.bound_names())
-                                         or _undefined_hint(frame, p.name))
+                                         or self.path_hint(frame, p.name) or _undefined_hint(frame, p.name))
             else:
                 p.target = v
+
+    def path_hint(self, frame: Frame, name: str) -> str | None:
+        """For a misspelt dotted name: the nearest layer or block-instance name below the frame."""
+        if "." not in name:
+            return None
+        cut = len(frame.prefix) + 1 if frame.prefix else 0
+        below = [p[cut:] for p in (*self.graph.nx, *self.exports) if p.startswith(frame.prefix)]
+        return did_you_mean(name, below) or (None if name.rpartition(".")[0] in below else
+                                             f"no layer or block instance is named '{name.rpartition('.')[0]}'")
 
     def deref(self, v: Value) -> str | None:
         """The layer a value ends in, following pending names; None when one failed."""
@@ -109,7 +151,8 @@ class ForwardRefs:
             if e.id == "in" or frame.binds(e.id):
                 raise TypeError_(f"'{e.id}' is a layer, not a number", e.span,
                                  hint=f"read its size: {e.id}.channels")
-            raise NameError_(f"undefined name '{e.id}'", e.span, hint=did_you_mean(e.id, env.names()))
+            raise NameError_(f"undefined name '{e.id}'", e.span, hint=did_you_mean(e.id, env.names()) or
+                             "a number is a parameter, a let, a loop variable or a repetition index (* n by i)")
 
         return Evaluator(env, self.size_reader(frame, env), unknown)
 

@@ -31,7 +31,23 @@ class Pending:
     target: Any = None
 
 
-Value = Any  # str (a node path) | Pending
+@dataclass(frozen=True)
+class Several:
+    """The outputs of a block that binds `out = (res, dense)`: destructured where it is bound."""
+
+    values: tuple
+    names: tuple[str, ...]  # the names the block binds them to, for messages
+    block: str | None = None  # the block whose instance gave them (None: the `(a, b)` itself)
+
+
+class _UnknownMarker:
+    def __repr__(self) -> str:
+        return "<unknown>"
+
+
+UNKNOWN = _UnknownMarker()  # what an unknown op gives: the rest of its chain is checked, not built
+
+Value = Any  # str (a node path) | Pending | Several | UNKNOWN
 
 
 @dataclass(eq=False)

@@ -2,6 +2,7 @@
 
 A value given by the caller wins, then a derived model's new default, then the parameter's own
 default (evaluated with the parameters bound before it); each is coerced to the declared type.
+A block parameter of type `tensor` is a value of the caller's graph, not a number: see bind_args.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from .. import ast
 from ..values import Env, Evaluator, check_type_name, coerce
 from .frames import Unit
 
+TENSOR = "tensor"  # a block parameter of this type is an extra input: the caller passes a value's name
 Given = dict[str, tuple[Any, Span]]  # parameter name -> (value, where it was written)
 
 
@@ -81,26 +83,47 @@ def bind_model_params(model: ast.ModelDef, given: dict[str, Any], defaults: Give
     return bind_params(model.params, at_params, "model parameter", defaults, missing)
 
 
-def bind_args(bdef: ast.BlockDef, call: ast.Call, ev: Evaluator) -> dict[str, Any]:
-    """A block call's arguments bound to its parameters (positional, keywords, defaults)."""
+TensorReader = Callable[[ast.Expr, ast.BlockDef, str], Any]  # a `tensor` argument -> the caller's value
+
+
+def bind_args(bdef: ast.BlockDef, call: ast.Call, ev: Evaluator,
+              tensor: TensorReader) -> tuple[dict[str, Any], dict[str, tuple[Any, Span]]]:
+    """A block call's arguments bound to its parameters (positional, keywords, defaults): the
+    compile-time values, and the values of its `tensor` parameters (extra inputs, read by name)."""
     params = bdef.params
     names = [p.name for p in params]
     signature = f"{bdef.name}({', '.join(names)})"
     if len(call.args) > len(params):
         raise TypeError_(f"{bdef.name}() takes at most {len(params)} argument(s), got {len(call.args)}",
                          call.span, hint=signature)
+    kinds = {p.name: p.type for p in params}
     given: Given = {}
+    tensors: dict[str, tuple[Any, Span]] = {}
+
+    def take(name: str, e: ast.Expr, span: Span) -> None:
+        if kinds[name] == TENSOR:
+            tensors[name] = (tensor(e, bdef, name), span)
+        else:
+            given[name] = (ev(e), span)
+
     for p, a in zip(params, call.args):
-        given[p.name] = (ev(a), a.span)
+        take(p.name, a, a.span)
     for kw in call.kwargs:
         if kw.name not in names:
             raise NameError_(f"{bdef.name}() has no parameter '{kw.name}'", kw.span,
                              hint=did_you_mean(kw.name, names) or signature)
-        if kw.name in given:
+        if kw.name in given or kw.name in tensors:
             raise TypeError_(f"{bdef.name}() got '{kw.name}' twice", kw.span)
-        given[kw.name] = (ev(kw.value), kw.span)
+        take(kw.name, kw.value, kw.span)
 
     def missing(p: ast.Param) -> ResgraphError:
         return TypeError_(f"{bdef.name}() is missing the argument '{p.name}'", call.span, hint=signature)
 
-    return bind_params(params, given, f"{bdef.name}() parameter", {}, missing)
+    for p in params:
+        if p.type == TENSOR and p.name not in tensors:
+            if p.default is not None:
+                raise TypeError_(f"tensor parameter '{p.name}' cannot have a default", p.default.span,
+                                 hint="a tensor is passed by the caller: remove the default")
+            raise missing(p)
+    plain = [p for p in params if p.type != TENSOR]
+    return bind_params(plain, given, f"{bdef.name}() parameter", {}, missing), tensors

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...errors import (
-    Diagnostic, GraphError, LimitError, NameError_, ResgraphError, SyntaxError_, TypeError_, UsageError,
+    Diagnostic, Span, GraphError, LimitError, NameError_, ResgraphError, SyntaxError_, TypeError_, UsageError,
 )
 from ...ir import Graph, ops
 from .. import ast
@@ -21,7 +21,7 @@ from .budget import Budget, loop_items
 from .chains import ChainElaborator
 from .failures import ALREADY_FAILED, AlreadyFailed, ErrorLog, TooManyErrors
 from .forward import ForwardRefs
-from .frames import Frame, Unit
+from .frames import UNKNOWN, Frame, Several, Unit
 from .names import NameRegistry, local_name
 from .params import bind_model_params, resolve_model
 
@@ -89,26 +89,39 @@ class Elaborator:
     def fail_targets(self, frame: Frame, env: Env, st) -> None:
         """Mark what a failed statement would have bound, so that its readers fail quietly."""
         if isinstance(st, ast.Bind):
-            try:
-                frame.fail(local_name(env, st.target))
-            except ResgraphError:
-                frame.names_lost = True
+            for target in st.targets:
+                try:
+                    frame.fail(local_name(env, target))
+                except ResgraphError:
+                    frame.names_lost = True
         elif isinstance(st, (ast.If, ast.For)):
             frame.names_lost = True
 
     def visit_Bind(self, frame: Frame, env: Env, st: ast.Bind, in_model: bool) -> None:
-        name = local_name(env, st.target)
-        if name == "in":
-            raise NameError_("'in' is the block's input and cannot be rebound", st.target.span)
-        if name in frame.values:
-            where = frame.bound_at.get(name)
-            raise NameError_(
-                f"'{name}' is bound twice" + (f" (first on line {where.line})" if where else ""),
-                st.target.span,
-                hint="inside a loop, use a name template: h{i} = ...",
-            )
-        frame.bound_at[name] = st.target.span
-        frame.values[name] = self.chains.chain(frame, env, st.chain, None, frame.path(name), None)
+        names = []
+        for target in st.targets:
+            name = local_name(env, target)
+            if name == "in":
+                raise NameError_("'in' is the block's input and cannot be rebound", target.span)
+            if name in frame.values or name in names:
+                where = frame.bound_at.get(name)
+                raise NameError_(
+                    f"'{name}' is bound twice" + (f" (first on line {where.line})" if where else ""),
+                    target.span,
+                    hint="inside a loop, use a name template: h{i} = ...",
+                )
+            names.append(name)
+        for name, target in zip(names, st.targets):
+            frame.bound_at[name] = target.span
+        final = frame.path(names[0]) if len(names) == 1 else None  # several: the instance keeps its own name
+        if isinstance(st.chain, ast.Outputs):
+            value = self.chains.outputs(frame, env, st.chain)
+        else:
+            value = self.chains.chain(frame, env, st.chain, None, final, None)
+        if value is UNKNOWN:
+            raise AlreadyFailed()  # an unknown op in the chain, reported where it was written
+        for name, v in zip(names, destructure(value, names, st, in_model)):
+            frame.values[name] = v
 
     def visit_Let(self, frame: Frame, env: Env, st: ast.Let, in_model: bool) -> None:
         if st.name in env.vars:
@@ -161,3 +174,30 @@ class Elaborator:
 
     def visit_default(self, frame: Frame, env: Env, st, in_model: bool) -> None:  # pragma: no cover
         raise TypeError_("unknown statement", st.span)  # the parser produces no other statements
+
+
+def destructure(value, names: list[str], st: ast.Bind, in_model: bool) -> list:
+    """The values a binding gives its names: one, or a block's outputs, one per name."""
+    several = value if isinstance(value, Several) else None
+    targets = Span(st.target.span.source, st.target.span.line, st.target.span.col,
+                   st.targets[-1].span.end_line, st.targets[-1].span.end_col)
+    if len(names) == 1:
+        if several is None or (names[0] == "out" and not in_model):
+            return [value]  # a block's `out` may hold several outputs: its caller destructures them
+        if names[0] == "out":
+            raise TypeError_(f"a model has one output; this out holds {len(several.values)}", st.target.span,
+                             hint=f"bind out to one of them: out = {several.names[0]} -> ...")
+        what = f"block '{several.block}' gives" if several.block else "these are"
+        raise TypeError_(f"{what} {len(several.values)} outputs; '{names[0]}' names one", st.target.span,
+                         hint=f"destructure them: {', '.join(several.names)} = ..."
+                         + ("" if several.block else "; only a block's out holds several"))
+    if several is None:
+        raise TypeError_(f"{len(names)} names are bound, but the chain gives one value", targets,
+                         hint=f"bind one name: {names[0]} = ..., or end the chain in a block with "
+                         "several outputs")
+    if len(several.values) != len(names):
+        where = f"block '{several.block}'" if several.block else "it"
+        raise TypeError_(f"{len(names)} names are bound, but {where} gives {len(several.values)} outputs "
+                         f"({', '.join(several.names)})", targets,
+                         hint=f"bind one name per output: {', '.join(several.names)} = ...")
+    return list(several.values)
