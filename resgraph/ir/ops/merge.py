@@ -33,6 +33,7 @@ def _resolution_hint(first: str, a: TensorType, other: str, b: TensorType) -> st
 @register
 class Add(OpDef):
     name = "add"
+    examples = ("add(y)", "relu -> add(y)", "conv(8, 3) -> add(y)")
     min_inputs = 2
     max_inputs = None
     operands = "names"
@@ -73,6 +74,13 @@ class Add(OpDef):
 @register
 class Concat(OpDef):
     name = "concat"
+    examples = (
+        "concat(y)",
+        "cat(y)",
+        "concat",
+        "conv(4, 1) -> concat(y)",
+        "bn -> relu -> concat(y)",
+    )
     aliases = ("cat",)
     min_inputs = 1
     max_inputs = None
