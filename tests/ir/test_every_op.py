@@ -4,11 +4,14 @@ run as standalone code without resgraph. Driven by the registry: a new op is cov
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
 import resgraph
 from resgraph.ir import ops
+from resgraph.ir.ops import table
 from resgraph.ir.ops.registry import edge_styles
 from resgraph.syntax.fmt import format_text
 from resgraph.syntax.unparse import structural_diff
@@ -67,3 +70,25 @@ def test_op_through_every_stage(op, standalone):
         (_, x_then), got = standalone[example]
         assert torch.equal(x_then, x)
         torch.testing.assert_close(got, expected, msg=lambda m, e=example: f"standalone {e}: {m}")
+
+
+def test_docs_op_table_is_the_registrys():
+    """docs/language.md's op table is the generated one: regenerate it after adding an op with
+    `python -m resgraph.ir.ops.table --write docs/language.md`."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "language.md").read_text()
+    assert table.BEGIN in doc and table.END in doc
+    assert table.replace_table(doc) == doc, "regenerate: python -m resgraph.ir.ops.table --write docs/language.md"
+    rows = table.markdown_table().splitlines()[2:]
+    assert [row.split("`")[1] for row in rows] == [op.name for op in ops.all_ops()]
+    conv = next(row for row in rows if row.startswith("| `conv`"))
+    assert "`out_channels`, `kernel=3`, `stride=1`, `padding=none`, `dilation=1`, `groups=1`, `bias=true`" in conv
+
+
+def test_table_writer_replaces_only_between_the_markers(tmp_path):
+    doc = tmp_path / "ops.md"
+    doc.write_text(f"before\n{table.BEGIN}\nstale\n{table.END}\nafter\n")
+    assert table.main(["--write", str(doc)]) == 0
+    assert doc.read_text() == f"before\n{table.BEGIN}\n{table.markdown_table()}{table.END}\nafter\n"
+    doc.write_text("no markers\n")
+    with pytest.raises(ValueError, match="no op table markers"):
+        table.main(["--write", str(doc)])
