@@ -23,6 +23,7 @@ class Activation(OpDef):
 @register
 class ReLU(Activation):
     name = "relu"
+    examples = ("relu", "relu()", "flatten -> relu")
     function_name = "relu"
     summary = "max(x, 0)"
 
@@ -30,6 +31,7 @@ class ReLU(Activation):
 @register
 class ReLU6(Activation):
     name = "relu6"
+    examples = ("relu6", "flatten -> relu6")
     function_name = "relu6"
     summary = "min(max(x, 0), 6)"
 
@@ -37,6 +39,7 @@ class ReLU6(Activation):
 @register
 class GELU(Activation):
     name = "gelu"
+    examples = ("gelu", "flatten -> gelu")
     function_name = "gelu"
     summary = "Gaussian error linear unit"
 
@@ -44,6 +47,7 @@ class GELU(Activation):
 @register
 class SiLU(Activation):
     name = "silu"
+    examples = ("silu", "swish", "flatten -> silu")
     aliases = ("swish",)
     function_name = "silu"
     summary = "x * sigmoid(x)"
@@ -52,6 +56,7 @@ class SiLU(Activation):
 @register
 class Sigmoid(Activation):
     name = "sigmoid"
+    examples = ("sigmoid", "flatten -> sigmoid")
     function_name = "sigmoid"
     summary = "1 / (1 + exp(-x))"
 
@@ -59,6 +64,7 @@ class Sigmoid(Activation):
 @register
 class Tanh(Activation):
     name = "tanh"
+    examples = ("tanh", "flatten -> tanh")
     function_name = "tanh"
     summary = "hyperbolic tangent"
 
@@ -70,6 +76,12 @@ class LeakyAttrs(Attrs):
 @register
 class LeakyReLU(Activation):
     name = "leaky_relu"
+    examples = (
+        "leaky_relu",
+        "leaky_relu(0.2)",
+        "leaky_relu(negative_slope=0)",
+        "flatten -> leaky_relu(0.1)",
+    )
     attrs = LeakyAttrs
     function_name = "leaky_relu"
     summary = "max(x, 0) + negative_slope * min(x, 0)"

@@ -92,8 +92,12 @@ class OpDef:
     # (dropout); None: a fresh tensor.
     view: ClassVar[Literal["always", "eval"] | None] = None
     # -- examples -------------------------------------------------------------------------------
-    # Calls valid after `x` of type [8, 16, 16], with values `y` [8, 16, 16] and `g` [8, 1, 1] in
-    # scope: the per-op tests, the random graph generator and the docs use them.
+    # Chain texts valid after `x ->`, where `x` is [8, 16, 16] and the values `y` [8, 16, 16] and
+    # `g` [8, 1, 1] are in scope; each uses the op at least once. Vary the attributes (odd and even
+    # kernels, strides, groups, padding ...). Only maps are given: a vector op is written after the
+    # op that makes its vector (`flatten -> linear(4)`). A merge names its other operands (`add(y)`).
+    # tests/ir/test_every_op.py runs each through every stage; tests/ir/random_graphs.py builds
+    # random graphs from them (at other shapes too, with the numbers varied).
     examples: ClassVar[tuple[str, ...]] = ()
 
     # -- attributes -------------------------------------------------------------------------

@@ -44,6 +44,19 @@ class ConvAttrs(Attrs):
 @register
 class Conv(OpDef):
     name = "conv"
+    examples = (
+        "conv(8, 3)",
+        "conv(16, 1, bias=false)",
+        "conv(8, 3, 2)",
+        "conv(12, 2, 2, padding=0)",
+        "conv(8, 4, 4, 0, bias=false)",
+        "conv(16, (3, 1), 1, (1, 0), groups=2)",
+        "conv(8, 3, dilation=2)",
+        "conv(8, 3, groups=8, bias=false)",
+        "conv(4, 5, 2, 2, groups=4)",
+        "conv2d(6, (1, 4), padding=0)",
+        "conv(8, 7, 3, 3, 2)",
+    )
     aliases = ("conv2d",)
     attrs = ConvAttrs
     weighted = True

@@ -94,6 +94,7 @@ def _elementwise_macs(inputs: list[TensorType], out: TensorType) -> int | None:
 @register
 class Add(OpDef):
     name = "add"
+    examples = ("add(y)", "relu -> add(y)", "conv(8, 3) -> add(y)")
     min_inputs = 2
     max_inputs = None
     operands = "names"
@@ -151,6 +152,13 @@ class Mul(OpDef):
 @register
 class Concat(OpDef):
     name = "concat"
+    examples = (
+        "concat(y)",
+        "cat(y)",
+        "concat",
+        "conv(4, 1) -> concat(y)",
+        "bn -> relu -> concat(y)",
+    )
     aliases = ("cat",)
     min_inputs = 1
     max_inputs = None

@@ -18,6 +18,14 @@ class BatchNormAttrs(Attrs):
 @register
 class BatchNorm(OpDef):
     name = "bn"
+    examples = (
+        "bn",
+        "bn(1e-3, 0.01)",
+        "bn(affine=false)",
+        "bn(zero_init=true)",
+        "batchnorm(momentum=none)",
+        "flatten -> bn",
+    )
     aliases = ("batchnorm",)
     attrs = BatchNormAttrs
     summary = "batch normalization over channels (BatchNorm2d for maps, BatchNorm1d for vectors)"

@@ -49,6 +49,14 @@ class WindowPool(OpDef):
 @register
 class MaxPool(WindowPool):
     name = "maxpool"
+    examples = (
+        "maxpool",
+        "maxpool(3, 2, 1)",
+        "maxpool(3, 2, ceil_mode=true)",
+        "maxpool((2, 3), 1)",
+        "max_pool(5, 3, 2, ceil_mode=true)",
+        "maxpool(4, 4)",
+    )
     aliases = ("max_pool",)
     summary = "max over each kernel window"
 
@@ -65,6 +73,13 @@ class AvgPoolAttrs(PoolAttrs):
 @register
 class AvgPool(WindowPool):
     name = "avgpool"
+    examples = (
+        "avgpool",
+        "avgpool(3, 1, 1)",
+        "avgpool(3, 2, 1, count_include_pad=false)",
+        "avg_pool(2, 3, ceil_mode=true)",
+        "avgpool((1, 2), (1, 2))",
+    )
     aliases = ("avg_pool",)
     attrs = AvgPoolAttrs
     summary = "mean over each kernel window"
@@ -109,6 +124,12 @@ class AdaptivePool(OpDef):
 @register
 class AdaptiveAvgPool(AdaptivePool):
     name = "adaptive_avgpool"
+    examples = (
+        "adaptive_avgpool",
+        "adaptive_avgpool(2)",
+        "global_avgpool((3, 5))",
+        "adaptive_avgpool(1) -> flatten",
+    )
     aliases = ("global_avgpool",)
     summary = "average to a fixed output size (1: global average pooling)"
 

@@ -16,6 +16,7 @@ class SubsampleAttrs(Attrs):
 @register
 class Subsample(OpDef):
     name = "subsample"
+    examples = ("subsample", "subsample(3)", "subsample(1)", "subsample -> pad_channels(16)")
     attrs = SubsampleAttrs
     summary = "keep every stride-th row and column: x[:, :, ::s, ::s]"
 
@@ -40,6 +41,7 @@ class PadChannelsAttrs(Attrs):
 @register
 class PadChannels(OpDef):
     name = "pad_channels"
+    examples = ("pad_channels(16)", "pad_channels(11)", "pad_channels(8)")
     attrs = PadChannelsAttrs
     summary = "zero-pad channels evenly on both sides up to out_channels"
 

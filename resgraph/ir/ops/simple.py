@@ -16,6 +16,7 @@ class FlattenAttrs(Attrs):
 @register
 class Flatten(OpDef):
     name = "flatten"
+    examples = ("flatten", "flatten(1)", "maxpool(4) -> flatten")
     attrs = FlattenAttrs
     summary = "flatten each sample to a vector"
 
@@ -44,6 +45,11 @@ class LinearAttrs(Attrs):
 @register
 class Linear(OpDef):
     name = "linear"
+    examples = (
+        "flatten -> linear(4)",
+        "adaptive_avgpool(1) -> flatten -> fc(10, bias=false)",
+        "avgpool(4) -> flatten -> linear(1)",
+    )
     aliases = ("fc",)
     attrs = LinearAttrs
     weighted = True
@@ -88,6 +94,7 @@ class DropoutAttrs(Attrs):
 @register
 class Dropout(OpDef):
     name = "dropout"
+    examples = ("dropout", "dropout(0.1)", "flatten -> dropout(0)")
     attrs = DropoutAttrs
     summary = "zero elements with probability p in training"
 
@@ -101,6 +108,7 @@ class Dropout(OpDef):
 @register
 class Identity(OpDef):
     name = "identity"
+    examples = ("identity", "flatten -> identity")
     attrs = NoAttrs
     summary = "passes its input through unchanged"
 
