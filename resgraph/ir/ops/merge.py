@@ -114,6 +114,9 @@ class Input(OpDef):
     attrs = InputAttrs
     summary = "the model's input: [C, H, W] for images, [F] for vectors"
 
+    def label(self, a) -> str:
+        return self.name  # the shape is drawn beside it
+
     def infer(self, a: InputAttrs, inputs, names) -> TensorType:
         c, *spatial = a.shape
         if c is None or not 1 <= c <= MAX_CHANNELS:

@@ -7,7 +7,7 @@ from pydantic import model_validator
 from ..types import TensorType
 from .base import Attrs, OpDef, ShapeMismatch, pair, require_map
 from .registry import register
-from .spatial import IntPair, window_out
+from .spatial import IntPair, window_out, window_text
 
 
 class PoolAttrs(Attrs):
@@ -45,12 +45,21 @@ class WindowPool(OpDef):
         kh, kw = pair(a.kernel)
         return None if n is None else n * kh * kw  # one compare/add per window element
 
+    def saves(self, a, inputs, out):
+        return ("input",)
+
+    def label(self, a: PoolAttrs) -> str:
+        return f"{self.name} {window_text(pair(a.kernel), a.resolved_stride())}"
+
 
 @register
 class MaxPool(WindowPool):
     name = "maxpool"
     aliases = ("max_pool",)
     summary = "max over each kernel window"
+
+    def saves(self, a, inputs, out):
+        return ("input", "indices")
 
     def emit(self, b, a: PoolAttrs, inputs, types, out):
         from torch import nn
@@ -108,6 +117,15 @@ class AdaptiveAvgPool(OpDef):
 
     def macs(self, a, inputs, out) -> int | None:
         return inputs[0].numel()
+
+    def saves(self, a, inputs, out):
+        if out.spatial == (1, 1):
+            return ()  # lowered by ATen to x.mean((-2, -1)), whose backward needs only the sizes
+        return ("input",)
+
+    def label(self, a: AdaptiveAttrs) -> str:
+        oh, ow = pair(a.output_size)
+        return f"{self.name} {oh}x{ow}"
 
     def emit(self, b, a: AdaptiveAttrs, inputs, types, out):
         from torch import nn

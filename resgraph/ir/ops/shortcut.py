@@ -17,6 +17,7 @@ class SubsampleAttrs(Attrs):
 class Subsample(OpDef):
     name = "subsample"
     attrs = SubsampleAttrs
+    view = "always"  # x[:, :, ::s, ::s] is a strided view
     summary = "keep every stride-th row and column: x[:, :, ::s, ::s]"
 
     def infer(self, a: SubsampleAttrs, inputs, names) -> TensorType:

@@ -17,6 +17,7 @@ class FlattenAttrs(Attrs):
 class Flatten(OpDef):
     name = "flatten"
     attrs = FlattenAttrs
+    view = "always"
     summary = "flatten each sample to a vector"
 
     def infer(self, a, inputs, names) -> TensorType:
@@ -64,6 +65,9 @@ class Linear(OpDef):
     def macs(self, a: LinearAttrs, inputs, out) -> int | None:
         return inputs[0].channels * a.out_features
 
+    def saves(self, a, inputs, out):
+        return ("input",)
+
     def emit(self, b, a: LinearAttrs, inputs, types, out):
         from torch import nn
 
@@ -78,7 +82,11 @@ class DropoutAttrs(Attrs):
 class Dropout(OpDef):
     name = "dropout"
     attrs = DropoutAttrs
+    view = "eval"  # returns its input in eval mode, a fresh tensor in training
     summary = "zero elements with probability p in training"
+
+    def saves(self, a, inputs, out):
+        return ("mask",)  # one float per element on CPU (CUDA keeps one byte)
 
     def emit(self, b, a: DropoutAttrs, inputs, types, out):
         from torch import nn
@@ -91,6 +99,7 @@ class Dropout(OpDef):
 class Identity(OpDef):
     name = "identity"
     attrs = NoAttrs
+    view = "always"
     summary = "passes its input through unchanged"
 
     def emit(self, b, a, inputs, types, out):
