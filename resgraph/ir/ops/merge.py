@@ -37,7 +37,7 @@ class Add(OpDef):
     max_inputs = None
     operands = "names"
     edge = "add"
-    edge_style = EdgeStyle("#1f6fd1", "dashed", 2.0, "skip (add)", "-.->", 1, "#ffffff")
+    edge_style = EdgeStyle("#1f6fd1", "dashed", 2.0, "skip (add)", "-.->", 1, "#ffffff", "+")
     attrs = NoAttrs
     summary = "elementwise sum: the residual (skip) connection F(x) + x"
 
