@@ -12,6 +12,9 @@ class Activation(OpDef):
     attrs = NoAttrs
     function_name: str  # attribute of torch / torch.nn.functional
 
+    def saves(self, a, inputs, out):
+        return ("input",)  # most activations' backward reads the input (relu6, gelu, silu, ...)
+
     def emit(self, b, a, inputs, types, out):
         import torch
         import torch.nn.functional as F
@@ -26,6 +29,9 @@ class ReLU(Activation):
     examples = ("relu", "relu()", "flatten -> relu")
     function_name = "relu"
     summary = "max(x, 0)"
+
+    def saves(self, a, inputs, out):
+        return ("output",)  # the derivative is computed from the output
 
 
 @register
@@ -60,6 +66,9 @@ class Sigmoid(Activation):
     function_name = "sigmoid"
     summary = "1 / (1 + exp(-x))"
 
+    def saves(self, a, inputs, out):
+        return ("output",)  # the derivative is computed from the output
+
 
 @register
 class Tanh(Activation):
@@ -67,6 +76,9 @@ class Tanh(Activation):
     examples = ("tanh", "flatten -> tanh")
     function_name = "tanh"
     summary = "hyperbolic tangent"
+
+    def saves(self, a, inputs, out):
+        return ("output",)  # the derivative is computed from the output
 
 
 class LeakyAttrs(Attrs):

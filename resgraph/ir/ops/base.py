@@ -64,6 +64,7 @@ class EdgeStyle:
     arrow: str  # Mermaid arrow: "-->", "-.->", "==>"
     strength: int  # connectivity matrix: a path's kind is its strongest edge (seq 0)
     fill: str  # fill of the merge node that owns the kind
+    symbol: str = ""  # a lone merge node is drawn as a small circle holding it ("+"); "": a box
 
 
 SEQ_STYLE = EdgeStyle("#555555", "solid", 1.0, "sequential", "-->", 0, "#f8f9fa")

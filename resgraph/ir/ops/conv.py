@@ -7,7 +7,7 @@ from pydantic import Field, model_validator
 from ..types import TensorType
 from .base import MAX_CHANNELS, MAX_KERNEL, Attrs, OpDef, ShapeMismatch, pair, require_map
 from .registry import register
-from .spatial import IntPair, window_out
+from .spatial import IntPair, window_out, window_text
 
 
 class ConvAttrs(Attrs):
@@ -86,6 +86,17 @@ class Conv(OpDef):
             return None
         kh, kw = pair(a.kernel)
         return n * (inputs[0].channels // a.groups) * kh * kw
+
+    def saves(self, a, inputs, out):
+        return ("input",)
+
+    def label(self, a: ConvAttrs) -> str:
+        text = f"conv {window_text(pair(a.kernel), pair(a.stride))}, {a.out_channels}"
+        if pair(a.dilation) != (1, 1):
+            text += f" d{pair(a.dilation)[0]}"
+        if a.groups != 1:
+            text += f" g{a.groups}"
+        return text
 
     def emit(self, b, a: ConvAttrs, inputs, types, out):
         from torch import nn

@@ -99,7 +99,7 @@ class Add(OpDef):
     max_inputs = None
     operands = "names"
     edge = "add"
-    edge_style = EdgeStyle("#1f6fd1", "dashed", 2.0, "skip (add)", "-.->", 1, "#ffffff")
+    edge_style = EdgeStyle("#1f6fd1", "dashed", 2.0, "skip (add)", "-.->", 1, "#ffffff", "+")
     attrs = NoAttrs
     summary = "elementwise sum: the residual (skip) connection F(x) + x; [C,1,1] and [1,H,W] operands broadcast"
 
@@ -199,6 +199,9 @@ class Input(OpDef):
     max_inputs = 0
     attrs = InputAttrs
     summary = "the model's input: [C, H, W] for images, [F] for vectors"
+
+    def label(self, a) -> str:
+        return self.name  # the shape is drawn beside it
 
     def infer(self, a: InputAttrs, inputs, names) -> TensorType:
         c, *spatial = a.shape

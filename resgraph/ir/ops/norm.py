@@ -36,6 +36,12 @@ class BatchNorm(OpDef):
     def macs(self, a, inputs, out) -> int | None:
         return out.numel()  # one multiply-add per element once folded to scale and shift
 
+    def saves(self, a, inputs, out):
+        return ("input", "stats")
+
+    def label(self, a: BatchNormAttrs) -> str:
+        return "bn (zero-init)" if a.zero_init else "bn"
+
     def emit(self, b, a: BatchNormAttrs, inputs, types, out):
         from torch import nn
 

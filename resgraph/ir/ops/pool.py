@@ -7,7 +7,7 @@ from pydantic import model_validator
 from ..types import TensorType
 from .base import Attrs, OpDef, ShapeMismatch, pair, require_map
 from .registry import register
-from .spatial import IntPair, window_out
+from .spatial import IntPair, window_out, window_text
 
 
 class PoolAttrs(Attrs):
@@ -45,6 +45,12 @@ class WindowPool(OpDef):
         kh, kw = pair(a.kernel)
         return None if n is None else n * kh * kw  # one compare/add per window element
 
+    def saves(self, a, inputs, out):
+        return ("input",)
+
+    def label(self, a: PoolAttrs) -> str:
+        return f"{self.name} {window_text(pair(a.kernel), a.resolved_stride())}"
+
 
 @register
 class MaxPool(WindowPool):
@@ -59,6 +65,9 @@ class MaxPool(WindowPool):
     )
     aliases = ("max_pool",)
     summary = "max over each kernel window"
+
+    def saves(self, a, inputs, out):
+        return ("input", "indices")
 
     def emit(self, b, a: PoolAttrs, inputs, types, out):
         from torch import nn
@@ -120,6 +129,10 @@ class AdaptivePool(OpDef):
     def macs(self, a, inputs, out) -> int | None:
         return inputs[0].numel()
 
+    def label(self, a: AdaptiveAttrs) -> str:
+        oh, ow = pair(a.output_size)
+        return f"{self.name} {oh}x{ow}"
+
 
 @register
 class AdaptiveAvgPool(AdaptivePool):
@@ -132,6 +145,11 @@ class AdaptiveAvgPool(AdaptivePool):
     )
     aliases = ("global_avgpool",)
     summary = "average to a fixed output size (1: global average pooling)"
+
+    def saves(self, a, inputs, out):
+        if out.spatial == (1, 1):
+            return ()  # lowered by ATen to x.mean((-2, -1)), whose backward needs only the sizes
+        return ("input",)
 
     def emit(self, b, a: AdaptiveAttrs, inputs, types, out):
         from torch import nn
@@ -147,7 +165,7 @@ class AdaptiveMaxPool(AdaptivePool):
     examples = ("adaptive_maxpool", "adaptive_maxpool(4)", "adaptive_maxpool([2, 4])")
 
     def saves(self, a, inputs, out) -> tuple[str, ...]:
-        return ("indices",)
+        return ("input", "indices")  # adaptive_max_pool2d_backward(grad, self, indices)
 
     def emit(self, b, a: AdaptiveAttrs, inputs, types, out):
         from torch import nn

@@ -18,6 +18,7 @@ class Subsample(OpDef):
     name = "subsample"
     examples = ("subsample", "subsample(3)", "subsample(1)", "subsample -> pad_channels(16)")
     attrs = SubsampleAttrs
+    view = "always"  # x[:, :, ::s, ::s] is a strided view
     summary = "keep every stride-th row and column: x[:, :, ::s, ::s]"
 
     def infer(self, a: SubsampleAttrs, inputs, names) -> TensorType:

@@ -18,6 +18,7 @@ class Flatten(OpDef):
     name = "flatten"
     examples = ("flatten", "flatten(1)", "maxpool(4) -> flatten")
     attrs = FlattenAttrs
+    view = "always"
     summary = "flatten each sample to a vector"
 
     def infer(self, a, inputs, names) -> TensorType:
@@ -76,6 +77,9 @@ class Linear(OpDef):
             positions *= s
         return positions * inputs[0].channels * a.out_features
 
+    def saves(self, a, inputs, out):
+        return ("input",)
+
     def emit(self, b, a: LinearAttrs, inputs, types, out):
         from torch import nn
 
@@ -96,7 +100,11 @@ class Dropout(OpDef):
     name = "dropout"
     examples = ("dropout", "dropout(0.1)", "flatten -> dropout(0)")
     attrs = DropoutAttrs
+    view = "eval"  # returns its input in eval mode, a fresh tensor in training
     summary = "zero elements with probability p in training"
+
+    def saves(self, a, inputs, out):
+        return ("mask",)  # one float per element on CPU (CUDA keeps one byte)
 
     def emit(self, b, a: DropoutAttrs, inputs, types, out):
         from torch import nn
@@ -110,6 +118,7 @@ class Identity(OpDef):
     name = "identity"
     examples = ("identity", "flatten -> identity")
     attrs = NoAttrs
+    view = "always"
     summary = "passes its input through unchanged"
 
     def emit(self, b, a, inputs, types, out):

@@ -42,3 +42,11 @@ def window_out(
         out.append(n)
     scale = None if x.scale is None else tuple(sc * s for sc, s in zip(x.scale, stride))
     return tuple(out), scale
+
+
+def window_text(kernel: tuple[int, int], stride: tuple[int, int]) -> str:
+    """A window as papers write it: `3x3`, `3x3/2`, `1x3/2x1` (stride shown when not 1)."""
+    text = f"{kernel[0]}x{kernel[1]}"
+    if stride != (1, 1):
+        text += f"/{stride[0]}" if stride[0] == stride[1] else f"/{stride[0]}x{stride[1]}"
+    return text

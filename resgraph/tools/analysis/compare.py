@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from ...ir import Graph
 from .cost import cost_totals, layer_costs
 from .memory import inference_peak, training_saved
-from .paths import path_stats
+from .paths import edge_labels, fan_in_label, path_stats
 
 
 @dataclass(frozen=True)
@@ -20,11 +20,15 @@ class Metric:
     kind: str  # how to print it: "count", "si", "big", "bytes", "float", "time", "text"
 
 
-METRICS = {
+def metrics() -> dict[str, Metric]:
+    """Every metric in table order: one edge count per registered merge kind, then the fixed ones."""
+    edges = {f"{kind}_edges": Metric(label, "count") for kind, label in edge_labels().items()}
+    return {"input": METRICS["input"], **edges, "mean_fan_in": Metric(fan_in_label(), "float"),
+            **{k: m for k, m in METRICS.items() if k != "input"}}
+
+
+METRICS = {  # the metrics every model has (edge counts per kind: see `metrics`)
     "input": Metric("input shape", "text"),
-    "add_edges": Metric("add (residual) edges", "count"),
-    "concat_edges": Metric("concat (dense) edges", "count"),
-    "mean_fan_in": Metric("mean fan-in of add/concat", "float"),
     "params": Metric("parameters", "count"),
     "conv_linear_macs": Metric("MACs, conv + linear", "si"),
     "other_macs": Metric("MACs, other ops (bn, add, pool)", "si"),
@@ -46,7 +50,7 @@ METRICS = {
 
 def measure(graph: Graph, *, batch_size: int = 1, gradients: bool = False, grad_batch_size: int = 8,
             time: bool = False, device: str = "cpu", seed: int = 0) -> dict[str, object]:
-    """Every metric of METRICS for one model (gradient and time metrics only when asked), plus
+    """Every metric of `metrics()` for one model (gradient and time metrics only when asked), plus
     with gradients the per-layer norms under "gradients"."""
     totals = cost_totals(layer_costs(graph))
     stats = path_stats(graph)
@@ -63,7 +67,7 @@ def measure(graph: Graph, *, batch_size: int = 1, gradients: bool = False, grad_
         from .gradients import gradient_norms, spread
 
         grads = gradient_norms(graph, seed=seed, batch_size=grad_batch_size)
-        convs = [g for g in grads if graph.op(g.name) == "conv"]
+        convs = [g for g in grads if graph.type_of(g.name).is_map]  # weighted layers on maps: the convs
         row["grad_spread"] = spread(grads)
         row["grad_first_last"] = convs[0].norm / convs[-1].norm if convs and convs[-1].norm else None
         row["gradients"] = [asdict(g) for g in grads]  # per layer, for plots and --json

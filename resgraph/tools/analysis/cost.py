@@ -69,7 +69,7 @@ def cost_totals(costs: list[LayerCost]) -> CostTotals:
         params=sum(c.params for c in costs),
         weighted_macs=_sum(c.macs for c in costs if c.weighted),
         other_macs=_sum(c.macs for c in costs if not c.weighted),
-        activations=_sum(c.activations for c in costs if c.op != "input"),
+        activations=_sum(c.activations for c in costs if c.inputs),  # the inputs are the caller's
     )
 
 

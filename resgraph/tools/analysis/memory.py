@@ -1,9 +1,11 @@
 """Activation memory computed statically: the peak for one inference, what autograd keeps for training.
 
 Both follow what the compiled module does (see backend/fx.py): every op allocates a fresh output
-except the ops in VIEWS, whose output shares its input's storage, so a storage lives until the
-last use of any of its views. Parameters and batch-norm buffers are model state, not activations,
-and are not counted. Sizes assume float32 (4 bytes per element).
+except the views (`OpDef.view`: identity, flatten, subsample; dropout in eval mode), whose output
+shares its input's storage, so a storage lives until the last use of any of its views. What
+autograd keeps is each op's `OpDef.saves`, from PyTorch's derivatives.yaml (tests check it against
+saved_tensors_hooks on the compiled module). Parameters and batch-norm buffers are model state, not
+activations, and are not counted. Sizes assume float32 (4 bytes per element).
 """
 
 from __future__ import annotations
@@ -14,47 +16,22 @@ from ...ir import Graph
 from .cost import require_known_size
 
 FLOAT_BYTES = 4
-
-# Ops lowered to a view or to the input itself (flatten, x[:, :, ::s, ::s], identity). Dropout
-# returns its input in eval mode but a fresh tensor in training.
-VIEWS = {"identity", "flatten", "subsample"}
-EVAL_VIEWS = VIEWS | {"dropout"}
-
-# What autograd saves for backward, per op, from PyTorch's derivatives.yaml (tests check it
-# against saved_tensors_hooks on the compiled module). "input"/"output": the float tensor;
-# "indices": int64 per output element (max pooling); "mask": one float per element (dropout on
-# CPU; CUDA keeps one byte); "stats": batch mean and inverse std, one float per channel each
-# (batch norm). Global average pooling is a mean on CPU and saves nothing (see _saves).
-SAVES: dict[str, tuple[str, ...]] = {
-    "conv": ("input",),
-    "linear": ("input",),
-    "bn": ("input", "stats"),
-    "relu": ("output",),
-    "sigmoid": ("output",),
-    "tanh": ("output",),
-    "relu6": ("input",),
-    "leaky_relu": ("input",),
-    "gelu": ("input",),
-    "silu": ("input",),
-    "maxpool": ("input", "indices"),
-    "avgpool": ("input",),
-    "adaptive_avgpool": ("input",),
-    "dropout": ("mask",),
-}
-
+SAVED_KINDS = ("input", "output", "indices", "mask", "stats")  # what `OpDef.saves` may name
 
 def _saves(graph: Graph, name: str) -> tuple[str, ...]:
-    op = graph.op(name)
-    if op == "adaptive_avgpool" and graph.type_of(name).spatial == (1, 1):
-        return ()  # lowered by ATen to x.mean((-2, -1)), whose backward needs only the sizes
-    return SAVES.get(op, ())
+    """What the node's op keeps for backward: "input" (every operand: a product keeps both),
+    "output" (each float tensor is stored once however many ops save it), "indices" (int64 per output element), "mask" (a float per element:
+    dropout on CPU; CUDA keeps one byte), "stats" (two floats per channel)."""
+    operands = [graph.type_of(u) for u in graph.inputs_of(name)]
+    return graph.opdef(name).saves(graph.attrs(name), operands, graph.type_of(name))
 
 
-def _roots(graph: Graph, views: set[str]) -> dict[str, str]:
-    """Each node → the node whose storage holds its value."""
+def _roots(graph: Graph, views: tuple[str, ...]) -> dict[str, str]:
+    """Each node → the node whose storage holds its value (`views`: the `OpDef.view` values that
+    share storage in the mode counted)."""
     root: dict[str, str] = {}
     for name in graph.topo_order():
-        root[name] = root[graph.inputs_of(name)[0]] if graph.op(name) in views else name
+        root[name] = root[graph.inputs_of(name)[0]] if graph.opdef(name).view in views else name
     return root
 
 
@@ -76,7 +53,7 @@ def inference_peak(graph: Graph, batch_size: int = 1) -> InferencePeak:
     """
     require_known_size(graph)
     order = graph.topo_order()
-    root = _roots(graph, EVAL_VIEWS)
+    root = _roots(graph, ("always", "eval"))
     position = {n: i for i, n in enumerate(order)}
     last_use = {n: position[n] for n in order}
     for n in order:
@@ -110,7 +87,7 @@ def training_saved(graph: Graph, batch_size: int = 1) -> TrainingSaved:
     stored once; a view keeps its whole base storage alive.
     """
     require_known_size(graph)
-    root = _roots(graph, VIEWS)
+    root = _roots(graph, ("always",))
     seen: set[str] = set()
     by_op: dict[str, int] = {}
     for n in graph.topo_order():
@@ -118,16 +95,18 @@ def training_saved(graph: Graph, batch_size: int = 1) -> TrainingSaved:
         size = 0
         for what in _saves(graph, n):
             if what in ("input", "output"):
-                r = root[graph.inputs_of(n)[0] if what == "input" else n]
-                if r not in seen:
-                    seen.add(r)
-                    size += _bytes(graph, r, batch_size)
+                for r in {root[u] for u in (graph.inputs_of(n) if what == "input" else [n])}:
+                    if r not in seen:
+                        seen.add(r)
+                        size += _bytes(graph, r, batch_size)
             elif what == "indices":
                 size += _bytes(graph, n, batch_size, 8)
             elif what == "mask":
                 size += _bytes(graph, n, batch_size)
             elif what == "stats":
                 size += 2 * graph.type_of(n).channels * FLOAT_BYTES
+            else:
+                raise ValueError(f"op {op} saves {what!r}, which is not one of {SAVED_KINDS}")
         if size:
             by_op[op] = by_op.get(op, 0) + size
     return TrainingSaved(sum(by_op.values()), dict(sorted(by_op.items())))

@@ -8,23 +8,31 @@ summed over its operands and shifted by one at every conv/linear. Python ints ke
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 
 from ...errors import GraphError
 from ...ir import Graph
+from ...ir.ops import registry
 
 
 @dataclass(frozen=True)
 class PathStats:
-    add_edges: int
-    concat_edges: int
-    merges: int  # add and concat nodes
-    mean_fan_in: float  # operands per add/concat node (0 without merges)
+    edges: dict[str, int]  # merge edge kind → edges of that kind, for every registered kind ("add": 16)
+    merges: int  # nodes whose edges are not "seq" (add, concat, ...)
+    mean_fan_in: float  # operands per merge node (0 without merges)
     weighted_layers: int
     distribution: dict[int, int]  # length in weighted layers → number of input→output paths
     depth: dict[str, int]  # weighted layer → weighted layers on the longest input path to it, itself included
     to_output: dict[str, int]  # weighted layer → fewest weighted layers between it and the output
+
+    def __getattr__(self, name: str) -> int:
+        """`add_edges`, `concat_edges`, ...: the count of one edge kind, by the name figures() gives it."""
+        edges = self.__dict__.get("edges", {})
+        if name.endswith("_edges") and name[: -len("_edges")] in edges:
+            return edges[name[: -len("_edges")]]
+        raise AttributeError(f"'PathStats' object has no attribute '{name}'")
 
     @property
     def paths(self) -> int:
@@ -53,16 +61,26 @@ class PathStats:
 
     def figures(self) -> dict[str, int | float]:
         """The whole-graph numbers by name (what `analyze --json` and `compare` report)."""
-        names = ("add_edges", "concat_edges", "mean_fan_in", "weighted_layers", "longest", "shortest",
-                 "paths", "mean_length", "mode_length", "max_to_output")
-        return {name: getattr(self, name) for name in names}
+        names = ("mean_fan_in", "weighted_layers", "longest", "shortest", "paths", "mean_length",
+                 "mode_length", "max_to_output")
+        return {**{f"{kind}_edges": n for kind, n in self.edges.items()}, **{name: getattr(self, name) for name in names}}
+
+
+def edge_labels() -> dict[str, str]:
+    """The label of each merge edge kind's count, from the style its op declares: "skip (add) edges"."""
+    return {kind: f"{s.legend} edges" for kind, s in registry.edge_styles().items() if kind != "seq"}
+
+
+def fan_in_label() -> str:
+    return "mean fan-in of " + "/".join(edge_labels())
 
 
 def _count_by_length(graph: Graph, order: list[str]) -> list[int]:
     """Coefficients c[k] = number of input→output paths crossing k weighted layers."""
     poly: dict[str, list[int]] = {}
+    inputs = set(graph.inputs)
     for n in order:
-        if graph.op(n) == "input":
+        if n in inputs:
             acc = [1]
         else:
             acc = []
@@ -101,12 +119,11 @@ def path_stats(graph: Graph) -> PathStats:
                 default=float("inf"),  # a dead end: no gradient reaches it
             )
 
-    kinds = [kind for _, _, kind, _ in graph.edges()]
+    kinds = Counter(kind for _, _, kind, _ in graph.edges())
     merges = [n for n in order if graph.opdef(n).edge != "seq"]
     fan_in = sum(graph.nx.in_degree(n) for n in merges)
     return PathStats(
-        add_edges=kinds.count("add"),
-        concat_edges=kinds.count("concat"),
+        edges={kind: kinds[kind] for kind in registry.edge_styles() if kind != "seq"},
         merges=len(merges),
         mean_fan_in=fan_in / len(merges) if merges else 0.0,
         weighted_layers=len(weighted),

@@ -17,7 +17,7 @@ from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
-from .paths import PathStats
+from .paths import PathStats, edge_labels, fan_in_label
 from .summary import Summary
 
 
@@ -225,10 +225,10 @@ def histogram(distribution: dict[int, int], width: int = 40) -> Text:
 
 
 def path_table(p: PathStats, width: int = 200) -> RenderableType:
+    labels = edge_labels()
     rows = [
-        ("add (residual) edges", f"{p.add_edges:,}"),
-        ("concat (dense) edges", f"{p.concat_edges:,}"),
-        ("mean fan-in of add/concat", f"{p.mean_fan_in:.2f}"),
+        *((labels[kind], f"{n:,}") for kind, n in p.edges.items()),
+        (fan_in_label(), f"{p.mean_fan_in:.2f}"),
         ("weighted layers (conv, linear)", f"{p.weighted_layers:,}"),
         ("longest input→output path", f"{p.longest} weighted layers"),
         ("shortest input→output path", f"{p.shortest} weighted layers"),
@@ -252,11 +252,11 @@ def layers_table(p: PathStats, norms: dict[str, float] | None, width: int = 200)
 
 
 def compare_table(results: dict[str, dict[str, object]], width: int = 200) -> RenderableType:
-    from .compare import METRICS
+    from .compare import metrics
 
     cols = [Col("metric", wrap=True, min_wrap=16), *(Col(name, right=True) for name in results)]
     rows = []
-    for key, metric in METRICS.items():
+    for key, metric in metrics().items():
         values = [results[m].get(key, "absent") for m in results]
         if all(v == "absent" for v in values):
             continue

@@ -5,11 +5,13 @@ from __future__ import annotations
 from itertools import pairwise
 
 from ...ir import Graph
+from ...ir.ops.base import EdgeStyle
 from .fold import Item, View, build_view
 from .labels import compact_rows
-from .style import CLUSTER_FILLS, CONCAT_DOT_COLOR, EDGES, FILL, SHAPE_COLOR, fill_of
+from .style import CLUSTER_FILLS, FILL, SHAPE_COLOR, edge_kind, edge_styles, fill_of, legend_bar
 
 FONT = "Helvetica"
+TRANSLUCENT = "b0"  # alpha of bold edges, drawn by the dozen in a dense block: overlaps stay readable
 
 
 def esc(text: str) -> str:
@@ -45,7 +47,7 @@ def view_to_dot(view: View, graph: Graph | None = None, *, legend: bool = True) 
         f'  node [shape=box, style="rounded,filled", color="#8a939b", penwidth=0.8, '
         f'fontname="{FONT}", fontsize=10, margin="0.10,0.04", height=0.3];'
     )
-    lines.append(f'  edge [color="{EDGES["seq"][0]}", arrowsize=0.6, penwidth=1.0];')
+    lines.append(f'  edge [color="{edge_styles()["seq"].color}", arrowsize=0.6, penwidth=1.0];')
     path = view.spine()
     spine, trunk = set(path), set(pairwise(path))
     if legend:
@@ -87,15 +89,16 @@ def _emit_scope(view: View, path: str | None, lines: list[str], level: int, spin
 def node_line(item: Item, on_spine: bool = False) -> str:
     """One node statement; nodes of the trunk share a group so Graphviz draws the trunk straight."""
     attrs = [f'label=<{node_label(item)}>', f'fillcolor="{fill_of(item)}"', f'tooltip="{esc(item.name)}"']
-    if item.kind == "merge" and item.head_op == "add":
-        attrs = ['shape=circle', 'label="+"', 'width=0.3', 'fixedsize=true', 'fontsize=14',
-                 f'color="{EDGES["add"][0]}"', f'fillcolor="{fill_of(item)}"',
-                 f'tooltip="{esc(item.name)}: add → {esc(item.shape)}"']
-    elif item.kind == "merge":
-        attrs.append(f'color="{EDGES["concat"][0]}"')
+    style = edge_styles()[edge_kind(item.head_op)] if item.kind == "merge" else None
+    if style is not None and style.symbol:
+        attrs = ['shape=circle', f'label="{esc(style.symbol)}"', 'width=0.3', 'fixedsize=true', 'fontsize=14',
+                 f'color="{style.color}"', f'fillcolor="{fill_of(item)}"',
+                 f'tooltip="{esc(item.name)}: {esc(item.head_op)} → {esc(item.shape)}"']
+    elif style is not None:
+        attrs.append(f'color="{style.color}"')
     elif item.kind in ("block", "repeat"):
         if item.merges:
-            attrs.append(f'color="{EDGES[item.merges[-1]][0]}", penwidth=1.6')
+            attrs.append(f'color="{edge_styles()[item.merges[-1]].color}", penwidth=1.6')
         if item.kind == "repeat":
             attrs += ["shape=box3d", 'style="filled"', 'margin="0.14,0.08"']
     elif item.kind == "input":
@@ -111,8 +114,10 @@ def node_label(item: Item) -> str:
     if item.kind in ("block", "repeat"):
         return f"<B>{esc(item.short_name)}</B><BR/>{esc(item.rows[0])}<BR/>{shape}"
     rows = []
+    styles = edge_styles()
     for op, row in compact_rows(item):
-        color = EDGES[op][0] if op in ("add", "concat") else None
+        kind = edge_kind(op)
+        color = styles[kind].color if kind != "seq" else None
         rows.append(f'<FONT COLOR="{color}"><B>{esc(row)}</B></FONT>' if color else esc(row))
     if item.kind == "input":
         rows = [f"<B>{esc(item.short_name)}</B>"]
@@ -126,31 +131,33 @@ def edge_attrs(kind: str, trunk: bool = False) -> str:
     weight = 8 if trunk or kind == "seq" else 1
     if kind == "seq":
         return f" [weight={weight}]"
-    color, style, width, _ = EDGES[kind]
-    if kind == "concat":
-        color = CONCAT_DOT_COLOR
-    return f' [color="{color}", style={style}, penwidth={width}, weight={weight}]'
+    style = edge_styles()[kind]
+    return f' [color="{dot_color(style)}", style={style.line}, penwidth={style.width}, weight={weight}]'
+
+
+def dot_color(style: EdgeStyle) -> str:
+    return style.color + TRANSLUCENT if style.line == "bold" else style.color
 
 
 def legend_label(view: View) -> str:
     """A small table: one colored bar per edge kind present, plus the fold marks."""
-    kinds = ["seq"] + [k for k in ("add", "concat") if any(e[2] == k for e in view.edges)]
+    styles = edge_styles()
+    present = {kind for _, _, kind in view.edges}
     rows = []
-    for kind in kinds:
-        color, style, _, text = EDGES[kind]
-        bar = "- - - -" if style == "dashed" else "━━━━"
-        rows.append(
-            f'<TR><TD ALIGN="LEFT"><FONT COLOR="{color}"><B>{bar}</B></FONT></TD>'
-            f'<TD ALIGN="LEFT">{esc(text)}</TD></TR>'
-        )
+    for kind, style in styles.items():
+        if kind == "seq" or kind in present:
+            rows.append(
+                f'<TR><TD ALIGN="LEFT"><FONT COLOR="{style.color}"><B>{legend_bar(style, 4)}</B></FONT></TD>'
+                f'<TD ALIGN="LEFT">{esc(style.legend)}</TD></TR>'
+            )
     folded = [it for it in view.items if it.kind in ("block", "repeat")]
     if folded:
         rows.append(f'<TR><TD BGCOLOR="{FILL["block"]}"> </TD><TD ALIGN="LEFT">folded block (× N: N alike in a row)</TD></TR>')
-    for merge in ("add", "concat"):
-        if any(merge in it.merges for it in folded):
+    for kind, style in styles.items():
+        if any(kind in it.merges for it in folded):
             rows.append(
-                f'<TR><TD BGCOLOR="{FILL["block"]}" COLOR="{EDGES[merge][0]}" BORDER="2"> </TD>'
-                f'<TD ALIGN="LEFT">… with {EDGES[merge][3]} edges inside</TD></TR>'
+                f'<TR><TD BGCOLOR="{FILL["block"]}" COLOR="{style.color}" BORDER="2"> </TD>'
+                f'<TD ALIGN="LEFT">… with {esc(style.legend)} edges inside</TD></TR>'
             )
     return (
         '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">'

@@ -7,9 +7,9 @@ Drawing every layer of densenet264 helps nobody. A `View` is the graph as a pers
 * plain chains (conv → bn → relu, a merge and the activation after it) become one item;
 * the scopes still open (groups, repeats, expanded blocks) become clusters.
 
-Edges between items keep the kind of the IR edge they stand for: `seq`, `add` (skip) or `concat`
-(dense), so the skip and dense edges stay visible at every depth. Every format (DOT, Mermaid, HTML,
-matrix) draws a View, so all of them agree on what is folded.
+Edges between items keep the kind of the IR edge they stand for: `seq`, `add` (skip), `concat`
+(dense) or any kind a registered merge declares, so the skip and dense edges stay visible at every
+depth. Every format (DOT, Mermaid, HTML, matrix) draws a View, so all of them agree on what is folded.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 
 from ...errors import UsageError
 from ...ir import Graph
-from .labels import call_text, op_text, shape_text
-
-MERGES = ("add", "concat")
+from .labels import call_text, shape_text
+from .style import edge_styles
 
 
 @dataclass
@@ -36,7 +35,7 @@ class Item:
     cluster: str | None  # the scope path of the cluster it sits in (None: top level)
     block: tuple[str, str] | None = None  # (block name, argument key) for folded blocks
     count: int = 1  # how many block instances a "repeat" item stands for
-    merges: tuple[str, ...] = ()  # merge ops hidden inside a folded block ("add", "concat")
+    merges: tuple[str, ...] = ()  # edge kinds of the merges inside a folded block, weakest first
     title: str | None = None  # the scope a layer or chain stands for alone ("denselayer1: dense_layer(k=32)")
     id: str = ""  # stable identifier in the output ("n0", "n1", ...)
     ops: list[str] = field(default_factory=list)  # the op of each row, for layers, merges and chains
@@ -206,10 +205,13 @@ def build_view(
             else:
                 outer = scopes[: scopes.index(owner)]
                 items[owner] = _block(graph, owner, outer[-1] if outer else None, name, shown)
+    styles = edge_styles()
+    by_strength = {kind: (kind != "seq", s.strength, kind) for kind, s in styles.items()}
     for item in items.values():
         if item.kind == "block":
             item.shape = shape_text(graph.type_of(_exit(graph, item.members)))
-            item.merges = tuple(m for m in MERGES if any(graph.op(n) == m for n in item.members))
+            inside = {graph.opdef(n).edge for n in item.members} - {"seq"}
+            item.merges = tuple(sorted(inside, key=by_strength.__getitem__))
     keys = list(items)
     index = {k: i for i, k in enumerate(keys)}
     kinds: dict[tuple[int, int], set[str]] = {}
@@ -219,8 +221,8 @@ def build_view(
             kinds.setdefault((a, b), set()).add(kind)
     out = [items[k] for k in keys]
     # a merge inside a folded block is the block's business: the edge into the box is plain; a pair
-    # joined by both an add and a concat draws as the add (the skip), named here rather than by sort order
-    edges = {(a, b): ("seq" if "seq" in ks or out[b].kind == "block" else "add" if "add" in ks else "concat")
+    # joined by several kinds draws as the weakest (seq, then an add's skip before a concat's dense edge)
+    edges = {(a, b): "seq" if out[b].kind == "block" else min(ks, key=by_strength.__getitem__)
              for (a, b), ks in kinds.items()}
     if repeats:
         out, edges = _merge_runs(out, edges, _same_block, _join_blocks)
@@ -234,10 +236,10 @@ def build_view(
 
 
 def _layer(graph: Graph, name: str, cluster: str | None) -> Item:
-    op = graph.op(name)
-    kind = "input" if op == "input" else "merge" if op in MERGES else "layer"
-    rows = [op_text(op, graph.attrs(name))]
-    return Item(kind, [name], name, rows, shape_text(graph.type_of(name)), cluster, ops=[op])
+    opdef = graph.opdef(name)
+    kind = "input" if name in graph.inputs else "merge" if opdef.edge != "seq" else "layer"
+    rows = [opdef.label(graph.attrs(name))]
+    return Item(kind, [name], name, rows, shape_text(graph.type_of(name)), cluster, ops=[opdef.name])
 
 
 def _telling_args(graph: Graph) -> dict[str, dict[str, set]]:

@@ -9,7 +9,7 @@ from .dot import view_to_dot
 from .fold import build_view
 from .matrix import Matrix, matrix_html
 from .render import find_dot, inline_svg, svg_text
-from .style import EDGES
+from .style import edge_styles, legend_bar
 from .svg import arc_svg
 
 STYLE = """
@@ -29,10 +29,11 @@ FALLBACK_NOTE = (
 )
 
 
-def _page(title: str, body: str) -> str:
+def _page(title: str, body: str, kinds: set[str]) -> str:
+    """The page around `body`; its legend lists the edge kinds drawn (`kinds`) and "seq"."""
     legend = "".join(
-        f'<span><b style="color:{c}">{"- - -" if s == "dashed" else "━━━"}</b> {escape(t)}</span>'
-        for c, s, _, t in EDGES.values()
+        f'<span><b style="color:{s.color}">{legend_bar(s, 3)}</b> {escape(s.legend)}</span>'
+        for kind, s in edge_styles().items() if kind == "seq" or kind in kinds
     )
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
@@ -48,9 +49,9 @@ def to_html(graph: Graph, depth: int | None | str = None, *, expand: tuple[str, 
         body = f'<div class="picture">{inline_svg(svg_text(view_to_dot(view, graph)))}</div>'
     else:
         body = f'<p class="note">{FALLBACK_NOTE}</p><div class="picture">{arc_svg(view)}</div>'
-    return _page(f"{graph.name}: {view.describe()}", body)
+    return _page(f"{graph.name}: {view.describe()}", body, {kind for _, _, kind in view.edges})
 
 
 def matrix_page(m: Matrix) -> str:
     """The connectivity matrix as one HTML file (a plain table: no Graphviz needed)."""
-    return _page(m.title, matrix_html(m))
+    return _page(m.title, matrix_html(m), set(m.cells.values()))

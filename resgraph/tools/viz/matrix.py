@@ -14,9 +14,7 @@ from ...errors import UsageError, did_you_mean
 from ...ir import Graph
 from .dot import esc
 from .fold import View, ancestors, block_depth, build_view, telling_call
-from .style import EDGES, SHAPE_COLOR
-
-STRENGTH = {"seq": 0, "add": 1, "concat": 2}  # a path through a concat is a dense edge, and so on
+from .style import SHAPE_COLOR, edge_styles
 
 
 @dataclass
@@ -27,15 +25,24 @@ class Matrix:
 
 
 def default_block(graph: Graph) -> str | None:
-    """The first block instance with a concat of its own (a dense block); None if there is none."""
+    """The first block instance with a dense join of its own (a dense block); None if there is none."""
     order = {n: i for i, n in enumerate(graph.topo_order())}
     owners: dict[str, int] = {}
     for name in graph:
-        if graph.op(name) == "concat":
+        if _dense_join(graph, name):
             blocks = [p for p in ancestors(graph, name) if graph.scopes[p].kind == "block"]
             if blocks:
                 owners[blocks[-1]] = min(owners.get(blocks[-1], order[name]), order[name])
     return min(owners, key=owners.__getitem__) if owners else None
+
+
+def _dense_join(graph: Graph, name: str) -> bool:
+    """A merge whose output keeps every operand's channels side by side (concat): what makes a
+    block dense, whatever the op is called. A sum or product keeps the operands' channel count."""
+    if graph.opdef(name).edge == "seq":
+        return False
+    out = graph.type_of(name)
+    return out is not None and out.channels == sum(graph.type_of(u).channels for u in graph.inputs_of(name))
 
 
 WHOLE = "."  # the block name that asks for the whole graph
@@ -72,6 +79,8 @@ def connectivity(graph: Graph, block: str | None = None) -> Matrix:
 
 
 def _matrix(view: View, keep: list[int], title: str, feeders: set[int]) -> Matrix:
+    """A path's kind is its strongest edge (`EdgeStyle.strength`): through a concat it is dense."""
+    strength = {kind: s.strength for kind, s in edge_styles().items()}
     chosen = set(keep)
     succ: dict[int, list[tuple[int, str]]] = {}
     for a, b, kind in view.edges:
@@ -89,16 +98,17 @@ def _matrix(view: View, keep: list[int], title: str, feeders: set[int]) -> Matri
         while stack:
             b, kind = stack.pop()
             if b in clear:
-                stack.extend((c, max(kind, k, key=STRENGTH.get)) for c, k in succ.get(b, []))
+                stack.extend((c, max(kind, k, key=strength.__getitem__)) for c, k in succ.get(b, []))
             elif b in pos:
                 old = cells.get((pos[i], pos[b]))
-                cells[(pos[i], pos[b])] = max(kind, old or kind, key=STRENGTH.get)
+                cells[(pos[i], pos[b])] = max(kind, old or kind, key=strength.__getitem__)
     names = [(("in: " if i in feeders else "") + view.items[i].short_name, view.items[i].shape) for i in rows]
     return Matrix(title, names, cells)
 
 
 def matrix_dot(m: Matrix) -> str:
     """The matrix as a Graphviz HTML table (one node), so dot renders it to svg/png/pdf."""
+    styles = edge_styles()
     cell = 'WIDTH="14" HEIGHT="14" FIXEDSIZE="TRUE"'
     head = "".join(f'<TD {cell}><FONT POINT-SIZE="7">{j}</FONT></TD>' for j in range(len(m.rows)))
     lines = [f'<TR><TD ALIGN="RIGHT"><FONT POINT-SIZE="9" COLOR="{SHAPE_COLOR}">row feeds column →</FONT></TD>{head}</TR>']
@@ -106,12 +116,12 @@ def matrix_dot(m: Matrix) -> str:
         tds = []
         for j in range(len(m.rows)):
             kind = m.cells.get((i, j))
-            color = EDGES[kind][0] if kind else ("#dee2e6" if i == j else "#ffffff")
+            color = styles[kind].color if kind else ("#dee2e6" if i == j else "#ffffff")
             tds.append(f'<TD {cell} BGCOLOR="{color}"></TD>')
         label = f'{i}  {esc(name)} <FONT COLOR="{SHAPE_COLOR}" POINT-SIZE="8">{esc(shape)}</FONT>'
         lines.append(f'<TR><TD ALIGN="RIGHT">{label}</TD>{"".join(tds)}</TR>')
     key = "   ".join(
-        f'<FONT COLOR="{EDGES[k][0]}">■</FONT> {EDGES[k][3]}' for k in EDGES if k in m.cells.values()
+        f'<FONT COLOR="{s.color}">■</FONT> {esc(s.legend)}' for k, s in styles.items() if k in m.cells.values()
     )
     lines.append(f'<TR><TD COLSPAN="{len(m.rows) + 1}" ALIGN="LEFT">{key}</TD></TR>')
     table = '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2" COLOR="#e9ecef">' + "".join(lines) + "</TABLE>"
@@ -124,11 +134,12 @@ def matrix_dot(m: Matrix) -> str:
 
 def matrix_html(m: Matrix) -> str:
     """The same matrix as a plain HTML table: needs no Graphviz."""
+    styles = edge_styles()
     head = "".join(f"<th>{j}</th>" for j in range(len(m.rows)))
     body = []
     for i, (name, shape) in enumerate(m.rows):
         tds = "".join(
-            f'<td style="background:{EDGES[m.cells[(i, j)]][0]}" title="{m.cells[(i, j)]}"></td>'
+            f'<td style="background:{styles[m.cells[(i, j)]].color}" title="{escape(m.cells[(i, j)])}"></td>'
             if (i, j) in m.cells else ('<td class="diag"></td>' if i == j else "<td></td>")
             for j in range(len(m.rows))
         )

@@ -5,9 +5,7 @@ from __future__ import annotations
 from ...ir import Graph
 from .fold import Item, View, build_view
 from .labels import compact_rows
-from .style import EDGES, FILL, fill_key
-
-ARROWS = {"seq": "-->", "add": "-.->", "concat": "==>"}
+from .style import dash_array, edge_kind, edge_styles, fill_key, fills
 
 
 def _text(text: str) -> str:
@@ -19,28 +17,31 @@ def to_mermaid(
 ) -> str:
     """Mermaid `flowchart TD` source of the connectivity picture (same folding as `to_dot`)."""
     view = build_view(graph, depth, expand=expand)
+    edge_style = edge_styles()
     lines = [f"%% {graph.name}: {view.describe()}"]
     lines.append("flowchart TD")
-    for name, fill in FILL.items():
+    for name, fill in fills().items():
         lines.append(f"  classDef rg_{name} fill:{fill},stroke:#8a939b,color:#222")
     _emit(view, None, lines, 1)
     styles = []
     for n, (a, b, kind) in enumerate(view.edges):
-        lines.append(f"  {view.items[a].id} {ARROWS[kind]} {view.items[b].id}")
+        lines.append(f"  {view.items[a].id} {edge_style[kind].arrow} {view.items[b].id}")
         if kind != "seq":
             styles.append((n, kind))
     if legend:
+        present = {kind for _, _, kind in view.edges}
         lines.append('  subgraph legend["edges"]')
         lines.append("    direction LR")
-        for k, kind in enumerate(k for k in EDGES if k == "seq" or any(e[2] == k for e in view.edges)):
-            lines.append(f'    lg{k}a[" "] {ARROWS[kind]}|{EDGES[kind][3]}| lg{k}b[" "]')
+        for k, kind in enumerate(k for k in edge_style if k == "seq" or k in present):
+            lines.append(f'    lg{k}a[" "] {edge_style[kind].arrow}|{edge_style[kind].legend}| lg{k}b[" "]')
             if kind != "seq":
                 styles.append((len(view.edges) + k, kind))
         lines.append("  end")
     for n, kind in styles:
-        color, style, width, _ = EDGES[kind]
-        dash = ",stroke-dasharray:6 4" if style == "dashed" else ""
-        lines.append(f"  linkStyle {n} stroke:{color},stroke-width:{width + 0.5:g}px{dash}")
+        style = edge_style[kind]
+        dashes = dash_array(style)
+        dash = f",stroke-dasharray:{dashes}" if dashes else ""
+        lines.append(f"  linkStyle {n} stroke:{style.color},stroke-width:{style.width + 0.5:g}px{dash}")
     return "\n".join(lines) + "\n"
 
 
@@ -62,8 +63,11 @@ def _node(item: Item) -> str:
         return f'{item.id}[["{_text(label)}"]]:::rg_{item.kind}'
     if item.kind == "input":
         return f'{item.id}[/"{_text(item.short_name + "<br/>" + item.shape)}"\\]:::rg_input'
-    if item.kind == "merge" and item.head_op == "add":
-        return f'{item.id}(("+")):::rg_add'
+    if item.kind == "merge":
+        kind = edge_kind(item.head_op)
+        symbol = edge_styles()[kind].symbol
+        if symbol:
+            return f'{item.id}(("{_text(symbol)}")):::rg_{kind}'
     title = [f"<b>{item.title}</b>"] if item.title else []
     label = "<br/>".join(title + [text for _, text in compact_rows(item)] + [item.shape])
     return f'{item.id}["{_text(label)}"]:::rg_{fill_key(item)}'

@@ -11,7 +11,7 @@ from html import escape
 
 from .fold import View
 from .labels import compact_rows
-from .style import EDGES, SHAPE_COLOR, fill_of
+from .style import SHAPE_COLOR, dash_array, edge_styles, fill_of
 
 LINE, PAD, GAP, WIDTH, INDENT = 13, 5, 16, 250, 14
 
@@ -35,10 +35,12 @@ def arc_svg(view: View) -> str:
             f'<line x1="{x}" y1="{y0}" x2="{x}" y2="{y1}" stroke="#c3ccd6" stroke-width="3">'
             f"<title>{escape(view.clusters[path].label)}</title></line>"
         )
+    styles = edge_styles()
     span_max = max((b - a for a, b, _ in view.edges), default=1)
     for a, b, kind in view.edges:
-        color, style, width, _ = EDGES[kind]
-        dash = ' stroke-dasharray="6 4"' if style == "dashed" else ""
+        style = styles[kind]
+        dashes = dash_array(style)
+        dash = f' stroke-dasharray="{dashes}"' if dashes else ""
         if b == a + 1 and kind == "seq":
             cx = left + WIDTH // 2
             d = f"M{cx},{tops[a] + heights[a]} L{cx},{tops[b]}"
@@ -47,7 +49,7 @@ def arc_svg(view: View) -> str:
             bulge = 30 + 220 * (b - a) / span_max
             d = f"M{right},{ya:.0f} C{right + bulge:.0f},{ya:.0f} {right + bulge:.0f},{yb:.0f} {right + 4},{yb:.0f}"
         parts.append(
-            f'<path d="{d}" fill="none" stroke="{color}" stroke-width="{width}"{dash} '
+            f'<path d="{d}" fill="none" stroke="{style.color}" stroke-width="{style.width}"{dash} '
             f'opacity="0.85" marker-end="url(#arrow-{kind})"/>'
         )
     x = left
@@ -64,8 +66,8 @@ def arc_svg(view: View) -> str:
             )
     markers = "".join(
         f'<marker id="arrow-{k}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" '
-        f'orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{c}"/></marker>'
-        for k, (c, *_rest) in EDGES.items()
+        f'orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{s.color}"/></marker>'
+        for k, s in styles.items()
     )
     width, height = right + 280, y + 10
     return (

@@ -10,7 +10,7 @@ from tests.tools.viz.test_fold import tiny_densenet, tiny_resnet
 from resgraph.errors import ResgraphError, UsageError
 from resgraph.tools import viz
 from resgraph.tools.viz.matrix import connectivity, default_block
-from resgraph.tools.viz.style import EDGES
+from resgraph.tools.viz.style import edge_styles
 
 needs_dot = pytest.mark.skipif(viz.find_dot() is None, reason="Graphviz is not installed")
 
@@ -29,7 +29,7 @@ def test_dot_is_byte_identical_for_the_same_graph():
 
 def test_dot_draws_skip_and_dense_edges_distinctly_with_a_legend():
     res, dense = viz.to_dot(tiny_resnet()), viz.to_dot(tiny_densenet())
-    add_color, concat_color = EDGES["add"][0], EDGES["concat"][0]
+    add_color, concat_color = edge_styles()["add"].color, edge_styles()["concat"].color
     assert re.search(rf'-> n\d+ \[color="{add_color}", style=dashed', res)
     assert re.search(rf'-> n\d+ \[color="{concat_color}\w*", style=bold', dense)
     assert "skip (add)" in res and "dense (concat)" not in res  # the legend names what is drawn
@@ -90,7 +90,7 @@ def test_real_graphviz_renders_every_binary_format(tmp_path, fmt, magic):
 def test_matrix_renders_through_graphviz(tmp_path):
     out = viz.write(tiny_densenet(), tmp_path / "m.svg", matrix=True)
     svg = out.read_text()
-    assert "denselayer4" in svg and EDGES["concat"][0] in svg
+    assert "denselayer4" in svg and edge_styles()["concat"].color in svg
 
 
 @needs_dot
@@ -122,7 +122,7 @@ def test_without_graphviz_text_formats_and_html_still_work(tmp_path, no_dot):
     assert "Graphviz (<code>dot</code>) is not installed" in page
     assert "<svg" in page and 'marker-end="url(#arrow-concat)"' in page and "denselayer2" in page
     matrix_page = viz.write(tiny_densenet(), tmp_path / "m.html", matrix=True).read_text()
-    assert 'class="matrix"' in matrix_page and EDGES["concat"][0] in matrix_page
+    assert 'class="matrix"' in matrix_page and edge_styles()["concat"].color in matrix_page
 
 
 def test_output_name_must_say_the_format(tmp_path):
