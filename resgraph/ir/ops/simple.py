@@ -69,6 +69,11 @@ class Linear(OpDef):
 
         return b.module(nn.Linear(types[0].channels, a.out_features, a.bias), inputs[0])
 
+    def init(self, module, generator) -> None:
+        from .init_rules import weighted_default
+
+        weighted_default(module, generator)
+
 
 class DropoutAttrs(Attrs):
     p: float = Field(default=0.5, ge=0, le=1)
