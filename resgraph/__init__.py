@@ -4,6 +4,7 @@ from .api import compile, load, load_model, loads, optimize, save_model
 from .builder import Builder, block
 from .errors import ResgraphError
 from .ir import Graph, TensorType
+from .ir.ops.registry import register as register_op, unregister as unregister_op
 from .syntax.unparse import to_rg
 from .tools.viz import to_dot
 
@@ -20,7 +21,9 @@ __all__ = [
     "load_model",
     "loads",
     "optimize",
+    "register_op",
     "save_model",
     "to_dot",
     "to_rg",
+    "unregister_op",
 ]

@@ -4,37 +4,32 @@ The file is for people who want the network without resgraph: to read it, vendor
 weights saved by resgraph into it. Its submodule tree and state_dict keys are the compiled
 module's, its `forward` is fx's generated code for the same graph, and its `reset_parameters`
 applies the same init scheme (from init.py's rules), so training from it starts the same way.
+Every layer is rebuilt from its class's signature; a class from outside torch.nn (resgraph's own,
+in ir/ops/modules.py, or a plugin's) has its source written into the file.
 """
 
 from __future__ import annotations
 
+import ast
+import builtins
+import dis
 import inspect
 import json
 import re
 from typing import Any
 
+import torch
 from torch import fx, nn
 
 from ..errors import CompileError
 from .fx import unoptimized_graph
 from .init import SCHEMES, scheme_of, zero_init_paths
 
-# Constructor arguments of every layer type an op emits; each is read back from the attribute of
-# the same name (a bias flag from whether the bias tensor exists).
-CONSTRUCTORS: dict[type[nn.Module], tuple[str, ...]] = {
-    nn.Conv2d: ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation",
-                "groups", "bias", "padding_mode"),
-    nn.BatchNorm1d: ("num_features", "eps", "momentum", "affine", "track_running_stats"),
-    nn.BatchNorm2d: ("num_features", "eps", "momentum", "affine", "track_running_stats"),
-    nn.Linear: ("in_features", "out_features", "bias"),
-    nn.MaxPool2d: ("kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode"),
-    nn.AvgPool2d: ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
-                   "divisor_override"),
-    nn.AdaptiveAvgPool2d: ("output_size",),
-    nn.Dropout: ("p", "inplace"),
-}
 # Names fx's generated code may use besides builtins, and what brings each into scope.
 _FX_GLOBALS = {"torch": "import torch", "inf": "from math import inf", "nan": "from math import nan"}
+# What the source of an embedded module class may use besides builtins (see ir/ops/modules.py).
+_EMBED_IMPORTS = {"math": "import math", "F": "import torch.nn.functional as F"}
+_EMBED_GLOBALS = {"torch", "nn", *_EMBED_IMPORTS}
 
 
 def to_python(module: fx.GraphModule) -> str:
@@ -48,6 +43,10 @@ def to_python(module: fx.GraphModule) -> str:
             imports.append(line)
     _check_globals(code.src, code.globals)
     _check_names(module)
+    embedded = _embedded_sources(module)
+    for name, line in _EMBED_IMPORTS.items():
+        if any(re.search(rf"\b{name}\.", src) for src in embedded) and line not in imports:
+            imports.append(line)
     cls = type(module).__name__
     lines = [
         f'"""{_header(graph)}"""',
@@ -55,6 +54,7 @@ def to_python(module: fx.GraphModule) -> str:
         *imports,
         "",
         "",
+        *(line for src in embedded for line in (*src.rstrip("\n").splitlines(), "", "")),
         f"class {cls}(nn.Module):",
         f'    """{_doc_line(graph)}"""',
         "",
@@ -130,25 +130,117 @@ def _check_names(module: nn.Module) -> None:
 
 
 def _constructor(path: str, m: nn.Module) -> str:
-    names = CONSTRUCTORS.get(type(m))
-    if names is None:
-        raise CompileError(
-            f"standalone code cannot construct '{path}' ({type(m).__name__})",
-            hint="add the layer type to CONSTRUCTORS in resgraph/backend/codegen.py",
-        )
-    signature = inspect.signature(type(m))
-    args = []
-    for name in names:
-        value = getattr(m, name)
-        if name == "bias":
-            value = value is not None
-        value = _compact(value)
-        default = signature.parameters[name].default
-        if default is inspect.Parameter.empty:
-            args.append(_literal(value))
-        elif value != default:
-            args.append(f"{name}={_literal(value)}")
-    return f"nn.{type(m).__name__}({', '.join(args)})"
+    """`nn.Conv2d(16, 32, 3, stride=2, bias=False)`: the call that rebuilds `m`, read from its class's
+    signature, every argument from the attribute of the same name and only non-defaults as keywords.
+
+    The call is checked by running it (on the meta device): a class that does not keep its
+    arguments as attributes would otherwise give a file that builds a different layer.
+    """
+    cls = type(m)
+    args, kwargs = _arguments(path, m)
+    parts = [_literal(v) for v in args] + [f"{k}={_literal(v)}" for k, v in kwargs.items()]
+    with torch.device("meta"):
+        try:
+            rebuilt = cls(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - any failure means the class cannot be rebuilt so
+            _cannot(path, m, f"{cls.__name__}({', '.join(parts)}) fails: {exc}")
+    if _arguments(path, rebuilt) != (args, kwargs) or _tensor_shapes(rebuilt) != _tensor_shapes(m):
+        _cannot(path, m, f"{cls.__name__}({', '.join(parts)}) builds a different layer")
+    where = "nn." if _from_torch(cls) else ""
+    return f"{where}{cls.__name__}({', '.join(parts)})"
+
+
+def _arguments(path: str, m: nn.Module) -> tuple[list[Any], dict[str, Any]]:
+    """Positional values (parameters without a default) and the keywords that differ from theirs."""
+    cls = type(m)
+    try:
+        signature = inspect.signature(cls)
+    except (TypeError, ValueError):
+        _cannot(path, m, "its constructor has no signature")
+    args, kwargs = [], {}
+    for name, param in signature.parameters.items():
+        if name in ("device", "dtype"):
+            continue
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            _cannot(path, m, f"its constructor takes *{'*' if param.kind is param.VAR_KEYWORD else ''}{name}")
+        if name in m._parameters or name in m._buffers:
+            value = getattr(m, name) is not None  # a flag that says whether the tensor exists
+        elif hasattr(m, name):
+            value = getattr(m, name)
+        else:
+            _cannot(path, m, f"its argument '{name}' is not kept as an attribute of the same name")
+        if _from_torch(cls):
+            value = _compact(value)
+        if not _plain(value):
+            _cannot(path, m, f"its argument '{name}' is {type(value).__name__}, not a literal")
+        if param.default is param.empty and param.kind is not param.KEYWORD_ONLY:
+            args.append(value)
+        elif param.default is param.empty or value != param.default:
+            kwargs[name] = value
+    return args, kwargs
+
+
+def _plain(value: Any) -> bool:
+    """Whether `value` is written back exactly by `_literal` (numbers, strings, flags, tuples of them)."""
+    try:
+        return ast.literal_eval(_literal(value)) == value
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False
+
+
+def _tensor_shapes(m: nn.Module) -> list[tuple[str, tuple[int, ...], torch.dtype]]:
+    return [(k, tuple(t.shape), t.dtype) for k, t in m.state_dict().items()]
+
+
+def _from_torch(cls: type) -> bool:
+    return cls.__module__.startswith("torch.nn.")
+
+
+def _cannot(path: str, m: nn.Module, why: str):
+    raise CompileError(
+        f"standalone code cannot construct '{_inert(path)}' ({type(m).__name__}): {_inert(why)}",
+        hint="an op's module class must take constructor arguments that it stores as attributes of "
+             "the same name (see resgraph/ir/ops/modules.py)",
+    )
+
+
+def _embedded_sources(module: nn.Module) -> list[str]:
+    """The source of every module class outside torch.nn the file constructs, once per class, in
+    the order the classes first appear: the file defines them itself, so it needs only torch."""
+    sources: dict[type, str] = {}
+    for path, m in module.named_modules():
+        cls = type(m)
+        if not path or _from_torch(cls) or cls is nn.Module or cls in sources:
+            continue
+        if "<locals>" in cls.__qualname__ or "." in cls.__qualname__:
+            _cannot(path, m, "its class is not defined at the top of a module")
+        if not all(_from_torch(base) or base is nn.Module for base in cls.__bases__):
+            _cannot(path, m, "its class derives from a class outside torch.nn")
+        try:
+            source = inspect.getsource(cls)
+        except (OSError, TypeError):
+            _cannot(path, m, "the source of its class cannot be read")
+        outside = sorted(_global_names(cls) - _EMBED_GLOBALS - {cls.__name__} - set(dir(builtins)))
+        if outside:
+            _cannot(path, m, f"its class uses {', '.join(outside)}, which the file cannot import "
+                             f"(only torch, nn, F and math)")
+        sources[cls] = source
+    return list(sources.values())
+
+
+def _global_names(cls: type) -> set[str]:
+    """The global names the methods of `cls` read (nested functions and comprehensions included)."""
+    names: set[str] = set()
+    codes = []
+    for value in vars(cls).values():
+        fn = value.fget if isinstance(value, property) else getattr(value, "__func__", value)
+        if hasattr(fn, "__code__"):
+            codes.append(fn.__code__)
+    while codes:
+        code = codes.pop()
+        names |= {i.argval for i in dis.get_instructions(code) if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
+        codes += [c for c in code.co_consts if inspect.iscode(c)]
+    return names
 
 
 def _compact(value: Any) -> Any:
@@ -201,8 +293,6 @@ def _forward(src: str) -> list[str]:
 
 def _check_globals(src: str, names: dict[str, Any]) -> None:
     """fx's code may refer to torch, inf and nan; any other global would not be importable."""
-    import builtins
-
     used = [
         n for n, obj in names.items()
         if n not in _FX_GLOBALS and getattr(builtins, n, None) is not obj and re.search(rf"\b{n}\b", src)
@@ -214,4 +304,4 @@ def _check_globals(src: str, names: dict[str, Any]) -> None:
         )
 
 
-__all__ = ["CONSTRUCTORS", "to_python"]
+__all__ = ["to_python"]

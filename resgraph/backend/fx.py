@@ -2,8 +2,10 @@
 
 Building the fx graph directly keeps the spec's structure visible in the result: every layer is
 a submodule at its spec path (`layer1.0.conv1`), every fx value is named after its layer
-(`layer1_0_conv1`), and each fx node records the IR node it came from, which the optimizer and the
-analysis tools use to map back. Each op lowers itself in its registry entry (`OpDef.emit`) through
+(`layer1_0_conv1`), and each fx node records the IR node it came from (`meta["resgraph_node"]`),
+which the optimizer and the analysis tools use to map back; the node holding an op's output also
+records the op (`meta["resgraph_op"]`), from whose registry entry the passes read whether the
+value is a fresh tensor or a view of its input (`OpDef.view`). Each op lowers itself in its registry entry (`OpDef.emit`) through
 `FxEmitter` (which implements `ir.ops.base.EmitterProtocol`); this file only wires values together.
 
 Layers are constructed on the meta device and materialized once, then filled by `init.initialize`:
@@ -87,13 +89,16 @@ def build_module(graph: Graph, *, seed: int | None = None) -> fx.GraphModule:
                 continue
             operands = graph.inputs_of(name)
             emitter.current = name
-            values[name] = graph.opdef(name).emit(
+            opdef = graph.opdef(name)
+            values[name] = out = opdef.emit(
                 emitter,
                 graph.attrs(name),
                 [values[u] for u in operands],
                 [graph.type_of(u) for u in operands],
                 graph.type_of(name),
             )
+            if isinstance(out, fx.Node) and out.meta.get("resgraph_node") == name:  # not an input passed on
+                out.meta["resgraph_op"] = opdef.name
     fxg.output(values[graph.output])
     root = _module_tree(graph, emitter.modules)
     gm = fx.GraphModule(root, fxg, class_name=class_name(graph.name))

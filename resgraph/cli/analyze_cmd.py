@@ -6,7 +6,7 @@ import json
 
 import typer
 
-from .common import console, reported
+from .common import PLUGIN_OPTION, console, reported
 from .summary_cmd import load_graph
 
 
@@ -14,6 +14,7 @@ def register(app: typer.Typer) -> None:
     @app.command("analyze")
     def analyze(
         source: str = typer.Argument(..., help=".rg file (file.rg:model) or a zoo model name"),
+        plugin: list[str] | None = PLUGIN_OPTION,
         gradients: bool = typer.Option(False, "--gradients", help="compile, run one backward pass, report gradient norms"),
         plot: str | None = typer.Option(None, "--plot", help="draw gradient norm by depth to this PNG (implies --gradients)"),
         batch_size: int = typer.Option(8, "--batch-size", "-b", help="batch for the gradient pass"),

@@ -7,11 +7,12 @@ from typing import List, Optional
 import typer
 
 from ..errors import ResgraphError, UsageError
-from .common import check_device, reported
+from .common import PLUGIN_OPTION, check_device, reported
 
 
 def bench(
     models: List[str] = typer.Argument(..., help="zoo model names, e.g. resnet50 densenet121"),
+    plugin: list[str] | None = PLUGIN_OPTION,
     device: str = typer.Option("cpu", help="cpu or cuda"),
     batch: List[int] = typer.Option([1, 16], min=1, help="inference batch sizes (repeat the option)"),
     size: int = typer.Option(224, min=1, help="input height and width"),

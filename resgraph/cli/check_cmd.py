@@ -10,7 +10,7 @@ from typing import List, Optional
 import typer
 
 from ..errors import GraphError, ResgraphError, Span, UsageError
-from .common import parse_params, parse_shape, print_diagnostics
+from .common import PLUGIN_OPTION, parse_params, parse_shape, print_diagnostics
 
 
 def models_of(source: str):
@@ -69,6 +69,7 @@ def register(app) -> None:
     @app.command("check")
     def check(
         sources: List[str] = typer.Argument(..., help="files, file.rg:model, or zoo model names"),
+        plugin: list[str] | None = PLUGIN_OPTION,
         param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="NAME=VALUE model parameter"),
         input_shape: Optional[str] = typer.Option(None, "--input-shape", help="C,H,W"),
     ) -> None:

@@ -27,6 +27,25 @@ def reported() -> Iterator[None]:
         raise typer.Exit(2 if isinstance(exc, UsageError) else 1) from None
 
 
+def load_plugins(modules: list[str] | None) -> list[str] | None:
+    """`--plugin package.module` (repeatable): import each module, which registers its ops, before
+    the command reads any spec; one that fails to import is a usage error (exit 2)."""
+    from ..ir.ops.registry import load_plugin
+
+    try:
+        for module in modules or []:
+            load_plugin(module)
+    except UsageError as exc:
+        print_diagnostics(exc.diagnostics)
+        raise typer.Exit(2) from None
+    return modules
+
+
+# One option for every command that reads specs; eager, so the ops exist before anything is loaded.
+PLUGIN_OPTION = typer.Option(None, "--plugin", metavar="MODULE", callback=load_plugins, is_eager=True,
+                             help="import a Python module that registers ops (resgraph.register_op); repeatable")
+
+
 def console():
     """A Rich console as wide as the terminal; in a pipe, COLUMNS wide (80 without it), as Rich
     decides. Tables are fitted to `console().width`, so none is cut or squeezed."""

@@ -6,7 +6,7 @@ import json
 
 import typer
 
-from .common import check_device, console, reported
+from .common import PLUGIN_OPTION, check_device, console, reported
 from .summary_cmd import load_graph
 
 
@@ -14,6 +14,7 @@ def register(app: typer.Typer) -> None:
     @app.command("compare")
     def compare(
         sources: list[str] = typer.Argument(..., help="two or more .rg files or zoo model names"),
+        plugin: list[str] | None = PLUGIN_OPTION,
         batch_size: int = typer.Option(1, "--batch-size", "-b", help="MACs, memory and timing for this many samples"),
         gradients: bool = typer.Option(True, "--gradients/--no-gradients", help="gradient-norm spread at init (compiles each model)"),
         grad_batch_size: int = typer.Option(8, "--grad-batch-size", help="batch for the gradient pass"),

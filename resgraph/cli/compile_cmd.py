@@ -15,7 +15,7 @@ from pathlib import Path
 import typer
 
 from ..errors import Span, UsageError
-from .common import check_output, parse_params, parse_shape, print_diagnostics, reported, write_output
+from .common import PLUGIN_OPTION, check_output, parse_params, parse_shape, print_diagnostics, reported, write_output
 
 
 def compile_source(
@@ -97,6 +97,7 @@ def register(app) -> None:
     @app.command("compile")
     def compile_(
         source: str = typer.Argument(..., help="a .rg file, file.rg:model, or a zoo model name"),
+        plugin: list[str] | None = PLUGIN_OPTION,
         param: list[str] | None = typer.Option(None, "--param", "-p", help="NAME=VALUE model parameter"),
         input_shape: str | None = typer.Option(None, "--input-shape", help="C,H,W"),
         opt_level: int = typer.Option(0, "-O", "--opt-level", min=0, max=2, help="0 trainable, 1 inference, 2 +torch.compile (GPU; on CPU it keeps 1)"),

@@ -19,7 +19,7 @@ from typing import List
 import typer
 
 from ..errors import ResgraphError, Span, UsageError
-from .common import print_diagnostics
+from .common import PLUGIN_OPTION, print_diagnostics
 
 
 def format_files(paths: list[str], check: bool) -> int:
@@ -84,6 +84,7 @@ def register(app) -> None:
     @app.command("fmt")
     def fmt(
         files: List[str] = typer.Argument(..., help=".rg files to format in place"),
+        plugin: list[str] | None = PLUGIN_OPTION,
         check: bool = typer.Option(False, "--check", help="write nothing; exit 1 if any file would change"),
     ) -> None:
         """Format .rg specs in the canonical layout, keeping comments and docstrings."""

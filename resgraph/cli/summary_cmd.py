@@ -6,7 +6,7 @@ import json
 
 import typer
 
-from .common import console, parse_params, parse_shape, reported
+from .common import PLUGIN_OPTION, console, parse_params, parse_shape, reported
 
 
 def load_graph(source: str, params: list[str] | None, input_shape: str | None):
@@ -20,6 +20,7 @@ def register(app: typer.Typer) -> None:
     @app.command("summary")
     def summary(
         source: str = typer.Argument(..., help=".rg file (file.rg:model) or a zoo model name"),
+        plugin: list[str] | None = PLUGIN_OPTION,
         depth: int | None = typer.Option(None, "--depth", "-d", help="fold names deeper than N levels into one row"),
         batch_size: int = typer.Option(1, "--batch-size", "-b", help="MACs and memory for this many samples"),
         param: list[str] | None = typer.Option(None, "--param", "-p", help="model parameter NAME=VALUE"),

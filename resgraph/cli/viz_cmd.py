@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 from typer.core import TyperCommand
 
-from .common import check_output, parse_params, reported
+from .common import PLUGIN_OPTION, check_output, parse_params, reported
 
 
 def parse_depth(text: str) -> int | None | str:
@@ -33,6 +33,7 @@ def split_source(source: str) -> tuple[str, str | None]:
 
 def viz(
     source: str = typer.Argument(..., help="A .rg file, file.rg:model, or a shipped model name (resnet50)."),
+    plugin: list[str] | None = PLUGIN_OPTION,
     out: Path = typer.Option(..., "-o", "--out", help="Output file: .svg .png .pdf (Graphviz), .dot, .mmd (Mermaid) or .html."),
     depth: str = typer.Option("auto", "--depth", "-d", help="Draw block instances at nesting level N as single boxes (1: top-level blocks); 'all': every layer; 'auto': fold just enough to stay readable."),
     matrix: Optional[str] = typer.Option(

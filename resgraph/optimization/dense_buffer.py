@@ -75,6 +75,7 @@ def _rewrite(gm: fx.GraphModule, family: list[fx.Node]) -> str | None:
         with graph.inserting_before(cat):
             view = graph.call_function(prefix, (written[operands[k - 1]], offsets[k]))
         view.meta.update(cat.meta)
+        view.meta.pop("resgraph_op", None)  # a view of the shared buffer, not concat's fresh tensor
         cat.replace_all_uses_with(view)
         graph.erase_node(cat)
     name = family[-1].meta.get("resgraph_node", family[-1].name)

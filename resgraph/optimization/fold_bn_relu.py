@@ -23,8 +23,6 @@ from .fx_match import called_once, drop_module, finish, is_relu, module_of, sing
 class ChannelClamp(nn.Module):
     """clamp(x, lo, hi) with bounds per channel of an [N, C, H, W] input."""
 
-    fresh_output = True
-
     def __init__(self, lo: torch.Tensor, hi: torch.Tensor):
         super().__init__()
         self.register_buffer("lo", lo.reshape(1, -1, 1, 1))

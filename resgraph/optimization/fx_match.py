@@ -1,4 +1,6 @@
-"""What the fx optimization passes share: recognizing ops in either spelling, reading channel counts."""
+"""What the fx optimization passes share: recognizing ops in either spelling, reading channel counts,
+telling fresh tensors from views.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
-RELU_FUNCTIONS = {torch.relu, F.relu, torch.relu_}
+RELU_FUNCTIONS = {torch.relu, F.relu, torch.relu_}  # torch's spellings, not a table of resgraph ops
 
 
 def module_of(gm: fx.GraphModule, node: fx.Node) -> nn.Module | None:
@@ -39,16 +41,18 @@ def is_cat(node: fx.Node) -> bool:
     return dim == 1 and isinstance(node.args[0], (list, tuple))
 
 
-FRESH_MODULES = (nn.Conv2d, nn.BatchNorm2d, nn.BatchNorm1d, nn.Linear, nn.MaxPool2d)
-FRESH_FUNCTIONS = {operator.add, torch.add}
-
-
 def fresh(gm: fx.GraphModule, node: fx.Node) -> bool:
-    """Whether the node allocates its output (not a view, not an input, not a shared buffer)."""
-    if node.op == "call_module":
-        m = module_of(gm, node)
-        return isinstance(m, FRESH_MODULES) or getattr(m, "fresh_output", False)
-    return node.op == "call_function" and node.target in FRESH_FUNCTIONS
+    """Whether the node allocates its output (not a view, not an input, not a shared buffer).
+
+    Known only for the node holding an op's output, which the back end tags with the op
+    (`meta["resgraph_op"]`): its registry entry says whether the output is a view (`OpDef.view`).
+    A pass that makes a node alias its input (an in-place op, a view of a buffer) drops the tag;
+    an untagged node (a traced graph's, a pass's own) counts as not fresh.
+    """
+    from ..ir.ops.registry import get, is_op
+
+    name = node.meta.get("resgraph_op")
+    return name is not None and is_op(name) and get(name).view is None
 
 
 def same_shape_add(gm: fx.GraphModule, add: fx.Node) -> bool:

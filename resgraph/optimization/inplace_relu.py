@@ -19,6 +19,7 @@ def inplace_relu(gm: fx.GraphModule) -> list[str]:
         with gm.graph.inserting_before(node):
             new = gm.graph.call_function(torch.relu_, (src,))
         new.meta.update(node.meta)
+        new.meta.pop("resgraph_op", None)  # its output is now its input's storage, not a fresh tensor
         node.replace_all_uses_with(new)
         gm.graph.erase_node(node)
         changes.append(f"{node.meta.get('resgraph_node', node.name)}: relu in place")

@@ -27,8 +27,6 @@ PACKED_SHAPES = 4  # input shapes a layer keeps packed weights for
 class FusedConv2d(nn.Module):
     """conv(x) [+ other] [-> relu] through torch.ops.mkldnn._convolution_pointwise."""
 
-    fresh_output = True
-
     def __init__(self, conv: nn.Conv2d, relu: bool, add: bool):
         super().__init__()
         self.args = ([*conv.padding], [*conv.stride], [*conv.dilation], conv.groups)

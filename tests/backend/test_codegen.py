@@ -159,8 +159,19 @@ def test_optimized_module_is_refused_with_a_hint():
     assert "optimize after loading" in exc.value.diagnostics[0].hint
 
 
-def test_layer_type_codegen_does_not_know_is_a_compile_error():
+class Unkept(torch.nn.Module):
+    """Keeps no attribute named after its constructor argument: no file can rebuild it."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.zeros(n))
+
+
+def test_layer_type_codegen_cannot_rebuild_is_a_compile_error():
     module = resgraph.compile(EXAMPLES / "tiny_resnet.rg", seed=0)
-    module.fc = torch.nn.Bilinear(2, 2, 2)
-    with pytest.raises(CompileError, match="cannot construct 'fc' \\(Bilinear\\)"):
+    module.fc = torch.nn.Bilinear(2, 2, 2)  # any torch.nn class is rebuilt from its signature
+    assert "self.fc = nn.Bilinear(2, 2, 2)" in to_python(module)
+    module.fc = Unkept(2)
+    with pytest.raises(CompileError, match="cannot construct 'fc' \\(Unkept\\): its argument 'n' is not kept") as exc:
         to_python(module)
+    assert "attributes of the same name" in exc.value.diagnostics[0].hint

@@ -212,3 +212,55 @@ def test_seed_none_equals_pytorchs_reset_parameters_on_the_global_rng():
         fresh = type(ref)(*{"conv": (64, 128, 3), "conv_b": (128, 128, 3), "fc": (128, 512)}[path],
                           **({"bias": False} if path == "conv" else {}))
         assert torch.equal(fresh.weight, ref.weight), path
+
+
+def test_seeded_weights_are_bit_identical_to_the_table_era():
+    """Recorded from main before the defaults moved from backend/init.py's table into the op entries."""
+    sd = __import__("resgraph").compile("resnet18", seed=0).state_dict()
+    assert float(sum(t.double().sum() for t in sd.values())) == 9545.965494597307
+    assert float(sum(t.double().abs().sum() for t in sd.values())) == 240655.74467508495
+    assert sd["conv1.weight"].flatten()[:3].tolist() == [-0.02843174897134304, -0.02910148911178112,
+                                                        -0.006328064948320389]
+    assert sd["fc.bias"].flatten()[:3].tolist() == [-0.017327722162008286, -0.04316460341215134,
+                                                   0.008684394881129265]
+    assert sd["layer4.1.conv2.weight"].flatten()[:3].tolist() == [-0.026899276301264763, 0.03995846211910248,
+                                                                 0.0004482366784941405]
+    # under "torch" every default draws: conv with bias, bias-free conv, 2-d and 1-d bn, linear
+    m = __import__("resgraph").compile(__import__("resgraph").loads("""model t { input x[3, 8, 8]
+        option init = "torch"
+        out = x -> conv(4, 3) -> bn -> relu -> conv(6, 1, bias=false) -> adaptive_avgpool(1) -> flatten
+              -> bn -> linear(5) }"""), seed=0)
+    sums = {k: float(v.double().sum()) for k, v in m.state_dict().items()}
+    assert sums["conv.weight"] == -0.7475195649312809 and sums["conv.bias"] == 0.053672933019697666
+    assert sums["conv_1.weight"] == -1.3948984146118164
+    assert sums["out.weight"] == -1.4897720685694367 and sums["out.bias"] == -0.067647535353899
+    assert sums["bn.running_var"] == 4.0 and sums["bn_1.weight"] == 6.0 and sums["bn_1.bias"] == 0.0
+
+
+def test_a_module_with_tensors_and_no_init_rule_names_the_op():
+    import resgraph
+    from resgraph.ir.ops.base import NoAttrs, OpDef
+
+    class Bare(torch.nn.Module):  # no reset_parameters
+        def __init__(self):
+            super().__init__()
+            self.weight = torch.nn.Parameter(torch.empty(3))
+
+        def forward(self, x):
+            return x
+
+    class BareOp(OpDef):
+        name = "test_bare"
+        attrs = NoAttrs
+
+        def emit(self, b, a, inputs, types, out):
+            return b.module(Bare(), inputs[0])
+
+    resgraph.register_op(BareOp)
+    try:
+        with pytest.raises(CompileError, match="cannot initialize 'b': op 'test_bare' makes a Bare") as exc:
+            resgraph.compile(resgraph.loads("model m { input x[3, 8, 8]\n out = x -> b: test_bare }"))
+        assert "give the OpDef of 'test_bare' an `init" in exc.value.diagnostics[0].hint
+        assert exc.value.diagnostics[0].span is not None
+    finally:
+        resgraph.unregister_op("test_bare")

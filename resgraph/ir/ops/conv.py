@@ -106,3 +106,8 @@ class Conv(OpDef):
             a.resolved_padding(), pair(a.dilation), a.groups, a.bias,
         )
         return b.module(conv, inputs[0])
+
+    def init(self, module, generator) -> None:
+        from .init_rules import weighted_default
+
+        weighted_default(module, generator)

@@ -50,3 +50,8 @@ class BatchNorm(OpDef):
         if a.zero_init and a.affine:
             nn.init.zeros_(bn.weight)
         return b.module(bn, inputs[0])
+
+    def init(self, module, generator) -> None:
+        from .init_rules import norm_default
+
+        norm_default(module, generator)

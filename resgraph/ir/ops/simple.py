@@ -90,6 +90,11 @@ class Linear(OpDef):
             return b.module(fc, inputs[0])
         return channels_last(b, inputs[0], lambda x: b.module(fc, x))
 
+    def init(self, module, generator) -> None:
+        from .init_rules import weighted_default
+
+        weighted_default(module, generator)
+
 
 class DropoutAttrs(Attrs):
     p: float = Field(default=0.5, ge=0, le=1)
