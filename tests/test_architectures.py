@@ -31,7 +31,7 @@ TOLERANCE = 1e-4  # fixture outputs are rounded to 7 significant digits
 
 @dataclass(frozen=True)
 class Arch:
-    spec: str  # examples/<spec>.rg
+    spec: str  # examples/<spec>.rg, or a zoo model's name
     reference: str  # tests/fixtures/reference/<reference>.json
     ordered: bool = True  # state_dict keys in the reference's order (not only the same set)
 
@@ -60,7 +60,8 @@ def small_shape(arch: Arch) -> tuple[int, ...]:
 
 @cache
 def graph(arch: Arch) -> resgraph.Graph:
-    return resgraph.load(EXAMPLES / f"{arch.spec}.rg", input_shape=small_shape(arch))
+    path = EXAMPLES / f"{arch.spec}.rg"
+    return resgraph.load(path if path.is_file() else arch.spec, input_shape=small_shape(arch))
 
 
 @cache
