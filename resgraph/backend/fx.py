@@ -9,7 +9,9 @@ records the op (`meta["resgraph_op"]`), from whose registry entry the passes rea
 value is a fresh tensor or a view of its input (`OpDef.view`). Each op lowers itself in its registry entry (`OpDef.emit`) through
 `FxEmitter` (which implements `ir.ops.base.EmitterProtocol`); this file only wires values together.
 
-Layers are constructed on the meta device and materialized once, then filled by `init.initialize`:
+Layers are registered in the order the spec's statements add them (the state_dict's key order: a
+block that writes its shortcut first saves `downsample` before `norm1`, as timm does), whatever
+order they compute in. Layers are constructed on the meta device and materialized once, then filled by `init.initialize`:
 no weight is drawn twice, and global RNG state is never consumed when a seed is given.
 """
 
@@ -120,8 +122,13 @@ def build_module(graph: Graph, *, seed: int | None = None) -> fx.GraphModule:
             if isinstance(out, fx.Node) and out.meta.get("resgraph_node") == name:  # not an input passed on
                 out.meta["resgraph_op"] = opdef.name
     fxg.output(values[graph.output])
+    gm = fx.GraphModule(nn.Module(), fx.Graph(), class_name=class_name(graph.name))
     root = _module_tree(graph, emitter.modules, emitter.held)
-    gm = fx.GraphModule(root, fxg, class_name=class_name(graph.name))
+    for name, child in root.named_children():  # fx would copy them in fx node order, not in the spec's
+        gm.add_module(name, child)
+    for name, tensor in [*root._parameters.items(), *root._buffers.items()]:
+        (gm.register_parameter if isinstance(tensor, nn.Parameter) else gm.register_buffer)(name, tensor)
+    gm.graph = fxg
     if device.type != "meta":  # under `with torch.device("meta")` the caller wants shapes only
         _materialize(gm, graph)
         initialize(gm, graph, seed)  # on the CPU, so a seed gives the same weights on any device
@@ -191,11 +198,13 @@ def _require_checked(graph: Graph) -> None:
 
 
 def _module_tree(graph: Graph, modules: dict[str, nn.Module], held: dict[str, torch.Tensor]) -> nn.Module:
-    """Layers and held tensors placed at their dotted paths under one root; a path cannot be a layer
-    (or a tensor) and a namespace."""
+    """Layers and held tensors placed at their dotted paths under one root, in the order the graph's
+    nodes were added (the spec's statement order: the state_dict's key order); a path cannot be a
+    layer (or a tensor) and a namespace."""
     root = nn.Module()
     layers: dict[int, str] = {}  # id of a layer → its path, to tell layers from namespaces
-    for path, value in [*modules.items(), *held.items()]:
+    order = {name: i for i, name in enumerate(graph.nx.nodes)}  # the order the spec's statements add them
+    for path, value in sorted([*modules.items(), *held.items()], key=lambda item: order[item[0]]):
         parent = root
         *prefix, leaf = path.split(".")
         for depth, atom in enumerate(prefix):
