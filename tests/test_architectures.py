@@ -41,7 +41,8 @@ class Arch:
 
 ARCHS = [
     # timm registers each block's `downsample` before `norm1` though it runs after it; resgraph
-    # registers modules in the order they compute, so three keys per projecting block move.
+    # registers modules in statement order, but the shortcut's `if` reads `in.channels`, which the
+    # language refuses before `p` (the line it reads) is bound: so three keys per projecting block move.
     Arch("preact_resnet18", "resnetv2_18", ordered=False),
     Arch("resnet50d", "resnet50d"),
     Arch("mobilenet_v2", "mobilenet_v2"),

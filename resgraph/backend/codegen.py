@@ -23,7 +23,7 @@ from torch import fx, nn
 
 from ..errors import CompileError
 from .fx import unoptimized_graph
-from .init import SCHEMES, scheme_of, zero_init_paths
+from .init import SCHEMES, held_init, held_tensors, scheme_of, zero_init_paths
 
 # Names fx's generated code may use besides builtins, and what brings each into scope.
 _FX_GLOBALS = {"torch": "import torch", "inf": "from math import inf", "nan": "from math import nan"}
@@ -60,7 +60,7 @@ def to_python(module: fx.GraphModule) -> str:
         "",
         "    def __init__(self) -> None:",
         "        super().__init__()",
-        *_constructors(module),
+        *_constructors(module, graph),
         "        self.reset_parameters()",
         "",
         *_reset_parameters(module, graph),
@@ -101,19 +101,39 @@ def _inert(text: str) -> str:
     )
 
 
-def _constructors(module: nn.Module) -> list[str]:
+def _constructors(module: nn.Module, graph) -> list[str]:
+    """Every layer and namespace, and after each namespace the tensors ops hold on it, filled there
+    as `init.initialize` fills them (so a drawing init draws in the same order)."""
     lines = []
     for path, m in module.named_modules():
-        if not path:
-            continue
-        *prefix, leaf = path.split(".")
-        parent = _attr(prefix)
-        value = "nn.Module()" if type(m) is nn.Module else _constructor(path, m)
-        if leaf.isidentifier():
-            lines.append(f"        {parent}.{leaf} = {value}")
-        else:
-            lines.append(f"        {parent}.add_module({_literal(leaf)}, {value})")
+        if path:
+            *prefix, leaf = path.split(".")
+            parent = _attr(prefix)
+            value = "nn.Module()" if type(m) is nn.Module else _constructor(path, m)
+            if leaf.isidentifier():
+                lines.append(f"        {parent}.{leaf} = {value}")
+            else:
+                lines.append(f"        {parent}.add_module({_literal(leaf)}, {value})")
+        for held, tensor in held_tensors(graph, path, m):
+            lines += _held(graph, held, tensor)
     return lines
+
+
+def _held(graph, path: str, tensor: torch.Tensor) -> list[str]:
+    """`self.blocks.b0.gamma = nn.Parameter(torch.empty(8))` and the `nn.init` call that fills it."""
+    *prefix, leaf = path.split(".")
+    parent = _attr(prefix)
+    dtype = "" if tensor.dtype == torch.get_default_dtype() else f", dtype={tensor.dtype}"
+    empty = f"torch.empty({', '.join(map(str, tensor.shape)) or '()'}{dtype})"
+    if isinstance(tensor, nn.Parameter):
+        value = f"nn.Parameter({empty})"
+        line = (f"{parent}.{leaf} = {value}" if leaf.isidentifier()
+                else f"{parent}.register_parameter({_literal(leaf)}, {value})")
+    else:
+        line = f"{parent}.register_buffer({_literal(leaf)}, {empty})"
+    fn, kwargs = held_init(graph, path)
+    args = "".join(f", {k}={_literal(v)}" for k, v in kwargs.items())
+    return [f"        {line}", f"        nn.init.{fn}({_attr(path.split('.'))}{args})"]
 
 
 def _check_names(module: nn.Module) -> None:

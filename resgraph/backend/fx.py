@@ -1,14 +1,17 @@
 """IR → torch.fx.GraphModule, built node by node rather than traced.
 
 Building the fx graph directly keeps the spec's structure visible in the result: every layer is
-a submodule at its spec path (`layer1.0.conv1`), every fx value is named after its layer
+a submodule at its spec path (`layer1.0.conv1`), or a tensor held there (layer scale's
+`stages.0.blocks.0.gamma`, read by a `get_attr` node), every fx value is named after its layer
 (`layer1_0_conv1`), and each fx node records the IR node it came from (`meta["resgraph_node"]`),
 which the optimizer and the analysis tools use to map back; the node holding an op's output also
 records the op (`meta["resgraph_op"]`), from whose registry entry the passes read whether the
 value is a fresh tensor or a view of its input (`OpDef.view`). Each op lowers itself in its registry entry (`OpDef.emit`) through
 `FxEmitter` (which implements `ir.ops.base.EmitterProtocol`); this file only wires values together.
 
-Layers are constructed on the meta device and materialized once, then filled by `init.initialize`:
+Layers are registered in the order the spec's statements add them (the state_dict's key order: a
+block that writes its shortcut first saves `downsample` before `norm1`, as timm does), whatever
+order they compute in. Layers are constructed on the meta device and materialized once, then filled by `init.initialize`:
 no weight is drawn twice, and global RNG state is never consumed when a seed is given.
 """
 
@@ -33,14 +36,33 @@ class FxEmitter:
     def __init__(self, graph: fx.Graph) -> None:
         self.graph = graph
         self.modules: dict[str, nn.Module] = {}  # IR node path → its layer
+        self.held: dict[str, torch.Tensor] = {}  # IR node path → the tensor held there
         self.current = ""
 
     def module(self, module: nn.Module, *args: Any) -> fx.Node:
         """Register `module` at the current node's path and call it."""
-        if self.current in self.modules:
-            raise CompileError(f"op of '{self.current}' emits two modules; a node owns at most one")
+        self._claim()
         self.modules[self.current] = module
         return self._node("call_module", self.current, args, {})
+
+    def parameter(self, shape: tuple[int, ...]) -> fx.Node:
+        """Hold a trainable tensor at the current node's path and read it: a node `gamma` in
+        `blocks.0` is the parameter `gamma` of the namespace `blocks.0`, its key `blocks.0.gamma`.
+        fx keeps a `get_attr` target through every rebuild of the GraphModule, unlike a hook."""
+        return self._hold(nn.Parameter(torch.empty(shape)))
+
+    def buffer(self, shape: tuple[int, ...]) -> fx.Node:
+        """As `parameter`, for a tensor that is saved but not trained."""
+        return self._hold(torch.empty(shape))
+
+    def _hold(self, tensor: torch.Tensor) -> fx.Node:
+        self._claim()
+        self.held[self.current] = tensor
+        return self._node("get_attr", self.current, (), {})
+
+    def _claim(self) -> None:
+        if self.current in self.modules or self.current in self.held:
+            raise CompileError(f"op of '{self.current}' emits two modules or tensors; a node owns at most one")
 
     def function(self, fn: Any, *args: Any, **kwargs: Any) -> fx.Node:
         return self._node("call_function", fn, args, kwargs)
@@ -100,12 +122,13 @@ def build_module(graph: Graph, *, seed: int | None = None) -> fx.GraphModule:
             if isinstance(out, fx.Node) and out.meta.get("resgraph_node") == name:  # not an input passed on
                 out.meta["resgraph_op"] = opdef.name
     fxg.output(values[graph.output])
-    root = _module_tree(graph, emitter.modules)
-    gm = fx.GraphModule(root, fxg, class_name=class_name(graph.name))
-    for path, layer in emitter.modules.items():  # a layer whose key its parent keeps (layer scale)
-        if hasattr(layer, "attach"):
-            parent, _, leaf = path.rpartition(".")
-            layer.attach(gm.get_submodule(parent), leaf)
+    gm = fx.GraphModule(nn.Module(), fx.Graph(), class_name=class_name(graph.name))
+    root = _module_tree(graph, emitter.modules, emitter.held)
+    for name, child in root.named_children():  # fx would copy them in fx node order, not in the spec's
+        gm.add_module(name, child)
+    for name, tensor in [*root._parameters.items(), *root._buffers.items()]:
+        (gm.register_parameter if isinstance(tensor, nn.Parameter) else gm.register_buffer)(name, tensor)
+    gm.graph = fxg
     if device.type != "meta":  # under `with torch.device("meta")` the caller wants shapes only
         _materialize(gm, graph)
         initialize(gm, graph, seed)  # on the CPU, so a seed gives the same weights on any device
@@ -174,25 +197,35 @@ def _require_checked(graph: Graph) -> None:
             raise CompileError(problem[1], graph.span(name), hint=problem[2])
 
 
-def _module_tree(graph: Graph, modules: dict[str, nn.Module]) -> nn.Module:
-    """Layers placed at their dotted paths under one root; a path cannot be a layer and a namespace."""
+def _module_tree(graph: Graph, modules: dict[str, nn.Module], held: dict[str, torch.Tensor]) -> nn.Module:
+    """Layers and held tensors placed at their dotted paths under one root, in the order the graph's
+    nodes were added (the spec's statement order: the state_dict's key order); a path cannot be a
+    layer (or a tensor) and a namespace."""
     root = nn.Module()
     layers: dict[int, str] = {}  # id of a layer → its path, to tell layers from namespaces
-    for path, module in modules.items():
+    order = {name: i for i, name in enumerate(graph.nx.nodes)}  # the order the spec's statements add them
+    for path, value in sorted([*modules.items(), *held.items()], key=lambda item: order[item[0]]):
         parent = root
         *prefix, leaf = path.split(".")
-        for atom in prefix:
+        for depth, atom in enumerate(prefix):
             child = parent._modules.get(atom)
             if child is None:
+                if atom in parent._parameters or atom in parent._buffers:  # a held tensor
+                    _conflict(graph, ".".join(prefix[:depth + 1]), path)
                 child = nn.Module()
                 parent.add_module(atom, child)
             elif id(child) in layers:
                 _conflict(graph, layers[id(child)], path)
             parent = child
         if leaf in parent._modules:
-            _conflict(graph, path, next(p for p in modules if p.startswith(path + ".")))
-        parent.add_module(leaf, module)
-        layers[id(module)] = path
+            _conflict(graph, path, next(p for p in [*modules, *held] if p.startswith(path + ".")))
+        if isinstance(value, nn.Module):
+            parent.add_module(leaf, value)
+            layers[id(value)] = path
+        elif isinstance(value, nn.Parameter):
+            parent.register_parameter(leaf, value)
+        else:
+            parent.register_buffer(leaf, value)
     return root
 
 

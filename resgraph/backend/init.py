@@ -79,7 +79,8 @@ def initialize(module: nn.Module, graph, seed: int | None = None) -> None:
     """Fill every parameter and buffer of a freshly materialized (CPU) module with the graph's scheme.
 
     Layers are visited in module-tree order; the one at each IR node's path gets its op's
-    `OpDef.init` (unless the scheme's rules overwrite its every tensor), then the rules. With a
+    `OpDef.init` (unless the scheme's rules overwrite its every tensor), then the rules; a tensor an
+    op holds at its own path gets the op's `init_held` when its namespace is visited. With a
     seed, draws from a generator of its own and never touches the global RNG; without one, draws
     from the global RNG exactly as PyTorch's `reset_parameters()` would.
     """
@@ -96,8 +97,41 @@ def initialize(module: nn.Module, graph, seed: int | None = None) -> None:
                 fn = getattr(nn.init, rule.fn)
                 extra = {"generator": gen} if _draws(fn) else {}
                 fn(getattr(m, rule.tensor), **dict(rule.kwargs), **extra)
+            for held, tensor in held_tensors(graph, path, m):
+                fn_name, kwargs = held_init(graph, held)
+                fn = getattr(nn.init, fn_name)
+                fn(tensor, **kwargs, **({"generator": gen} if _draws(fn) else {}))
         for path in zero_init_paths(graph, module):
             nn.init.zeros_(module.get_submodule(path).weight)
+
+
+def held_tensors(graph, path: str, m: nn.Module) -> list[tuple[str, torch.Tensor]]:
+    """The tensors that ops hold directly on the namespace `m` at `path` (`EmitterProtocol.parameter`),
+    each with its IR node's path, in registration order."""
+    found = []
+    for name, t in [*m._parameters.items(), *m._buffers.items()]:
+        node = f"{path}.{name}" if path else name
+        if t is not None and node in graph.nx:
+            found.append((node, t))
+    return found
+
+
+def held_init(graph, path: str) -> tuple[str, dict[str, Any]]:
+    """The `nn.init` call (function name, keywords) that fills the tensor held at `path`."""
+    opdef = graph.opdef(path)
+    try:
+        fn, kwargs = opdef.init_held(graph.attrs(path))
+    except NotImplementedError:
+        raise CompileError(
+            f"cannot initialize '{path}': op '{opdef.name}' holds a tensor at its path but has no init_held",
+            graph.span(path),
+            hint=f"give the OpDef of '{opdef.name}' an `init_held(attrs)` method returning an nn.init "
+                 f"function's name and keywords, e.g. (\"constant_\", {{\"val\": 1.0}})",
+        ) from None
+    if not callable(getattr(nn.init, fn, None)):
+        raise CompileError(f"cannot initialize '{path}': op '{opdef.name}' asks for nn.init.{fn}, which torch lacks",
+                           graph.span(path), hint="name a function of torch.nn.init, such as \"constant_\"")
+    return fn, dict(kwargs)
 
 
 def _default(graph, path: str, m: nn.Module, gen: Generator) -> None:
@@ -120,4 +154,5 @@ def _draws(fn: Callable) -> bool:
     return "generator" in inspect.signature(fn).parameters
 
 
-__all__ = ["DEFAULT_SCHEME", "SCHEMES", "Rule", "initialize", "scheme_of", "zero_init_paths"]
+__all__ = ["DEFAULT_SCHEME", "SCHEMES", "Rule", "held_init", "held_tensors", "initialize", "scheme_of",
+           "zero_init_paths"]

@@ -15,11 +15,11 @@ from .fx_match import channels, finish, is_cat
 
 
 def block_buffer(x: torch.Tensor, total: int) -> torch.Tensor:
-    """An uninitialized [N, total, H, W] buffer in x's memory format, dtype and device."""
-    cl = x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
+    """An uninitialized [N, total, ...] buffer (a map's H, W, or nothing for vectors) in x's memory
+    format, dtype and device."""
+    cl = x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
     fmt = torch.channels_last if cl else torch.contiguous_format
-    n, _, h, w = x.shape
-    return torch.empty((n, total, h, w), dtype=x.dtype, device=x.device, memory_format=fmt)
+    return torch.empty((x.shape[0], total, *x.shape[2:]), dtype=x.dtype, device=x.device, memory_format=fmt)
 
 
 def write_slice(buf: torch.Tensor, x: torch.Tensor, start: int) -> torch.Tensor:

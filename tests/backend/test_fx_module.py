@@ -156,3 +156,20 @@ def test_resnet152_sized_graph_builds_quickly():
     assert sum(p.numel() for p in gm.parameters()) == 60_192_808  # torchvision's resnet152
     assert elapsed < 3.0, f"building resnet152 took {elapsed:.2f} s"
 
+
+
+def test_layers_are_registered_in_statement_order_not_compute_order():
+    """timm registers a block's `downsample` before `norm1`, which it runs first: a spec that writes
+    the shortcut first gets the same key order, though the shortcut computes after `norm1`."""
+    import resgraph
+
+    spec = ("block pb(c: int) {\n    s = p -> downsample.conv: conv(c, 1)\n    p = in -> norm1: bn -> relu\n"
+            "    f = p -> conv1: conv(c, 3)\n    out = add(f, s)\n}\n"
+            "model m {\n    input x[3, 8, 8]\n    out = x -> b0: pb(4) -> head: conv(2, 1)\n}\n")
+    graph = resgraph.loads(spec)
+    gm = build_module(graph, seed=0)
+    computed = [n.target for n in gm.graph.nodes if n.op == "call_module"]
+    assert computed == ["b0.norm1", "b0.downsample.conv", "b0.conv1", "head"]
+    assert [p for p, m in gm.named_modules() if not list(m.children())] == \
+        ["b0.downsample.conv", "b0.norm1", "b0.conv1", "head"]
+    assert list(gm.state_dict())[:3] == ["b0.downsample.conv.weight", "b0.downsample.conv.bias", "b0.norm1.weight"]

@@ -46,11 +46,16 @@ class ShapeMismatch(Exception):
 
 
 class EmitterProtocol(Protocol):
-    """What the back end offers an op's `emit`: add a module call or a function call to the fx graph."""
+    """What the back end offers an op's `emit`: add a module call or a function call to the fx graph,
+    or hold a tensor (a parameter, or a buffer) at the node's own path and read it."""
 
     def module(self, module: Any, *args: Any) -> Any: ...
 
     def function(self, fn: Any, *args: Any, **kwargs: Any) -> Any: ...
+
+    def parameter(self, shape: tuple[int, ...]) -> Any: ...
+
+    def buffer(self, shape: tuple[int, ...]) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -183,6 +188,13 @@ class OpDef:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             reset()
+
+    def init_held(self, attrs: Attrs) -> tuple[str, dict[str, Any]]:
+        """How to fill the tensor `emit` held with `b.parameter` / `b.buffer`: the name of a
+        `torch.nn.init` function and its keyword arguments, `("constant_", {"val": 0.5})`. Data
+        rather than code, so that standalone code writes the same call; a function that draws is
+        given the compile's generator."""
+        raise NotImplementedError(f"op {self.name} holds a tensor but has no init_held")
 
 
 def _bool_as_number(given: Any, got: Any) -> bool:

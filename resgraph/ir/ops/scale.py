@@ -31,6 +31,11 @@ class LayerScale(OpDef):
         return ("input",)  # the gradient of gamma needs x
 
     def emit(self, b, a: LayerScaleAttrs, inputs, types, out):
-        from .modules import LayerScale as Module
+        import torch
 
-        return b.module(Module(types[0].channels, a.init), inputs[0])
+        gamma = b.parameter((types[0].channels,))  # held at the layer's path: no module, no `.weight`
+        per_channel = b.function(torch.reshape, gamma, (-1, *([1] * len(types[0].spatial))))
+        return b.function(torch.mul, inputs[0], per_channel)
+
+    def init_held(self, a: LayerScaleAttrs) -> tuple[str, dict]:
+        return "constant_", {"val": a.init}
