@@ -52,7 +52,7 @@ def test_summary_lists_the_products_operands_and_costs(gated):
 
 def test_paths_count_each_edge_kind(gated):
     p = path_stats(gated)
-    assert p.edges == {"add": 2, "concat": 0, "prod_test": 4}
+    assert p.edges == {"add": 2, "concat": 0, "mul": 0, "prod_test": 4}  # every registered kind
     assert (p.add_edges, p.concat_edges, p.prod_test_edges) == (2, 0, 4)
     assert p.merges == 3 and p.mean_fan_in == 2.0
     # each block: through its 3x3 conv or its gate's 1x1 conv (one weighted layer either way), or
