@@ -37,7 +37,7 @@ def test_a_repeated_block_with_two_outputs_is_reported_at_the_repetition_once():
     assert d.message == "block 'dual' gives 2 outputs; a repetition feeds one round's output into the next"
     assert (d.span.line, d.span.col) == (18, 17)
     assert resgraph.loads(BLOCKS + "model m {\n    input x[4, 8, 8]\n    r, d = x -> dual(4) * 1\n"
-                          "    out = r -> add(d)\n}").inputs_of("out") == ["dual.0.res", "dual.0.dense"]
+                          "    out = r -> add(d)\n}").inputs_of("out") == ["dual.res", "dual.dense"]
 
 
 def test_a_size_passed_for_a_tensor_parameter_says_so():
