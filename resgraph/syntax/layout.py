@@ -16,6 +16,19 @@ from .layout_expr import STRING
 from .values import string_literal, value_text
 
 
+def _line_ending(ends: list[tuple[ast.Element, int]], source_line: int) -> int | None:
+    """The output line that ends with the last element written on `source_line`; None when that
+    element was not laid out on a line of its own or something else follows it there."""
+    on_line = [(el, k) for el, k in ends if el.span.end_line == source_line]
+    if not on_line:
+        return None
+    el, line = max(on_line, key=lambda e: e[0].span.end_col)
+    end = (el.span.end_line, el.span.end_col)
+    if any(k == line and (e.span.end_line, e.span.end_col) > end for e, k in ends):
+        return None
+    return line
+
+
 def quote(text: str) -> str:
     """A string literal that reads back as `text` (docstrings use triple quotes when they can)."""
     if '"' not in text and "\\" not in text and ("\n" in text or text.endswith(".")):
@@ -47,16 +60,23 @@ class Renderer(Chains):
             self.out.append("")
 
     def trailing(self, last: int, indent: str, start: int) -> None:
-        """Comments up to source line `last` end the statement written from `self.out[start]`
-        (a statement over several lines may hold several: all but the last go above it)."""
+        """Comments up to source line `last` end the statement written from `self.out[start]`:
+        one after an element of a chain over several lines stays after it when the element still
+        ends a line; the others go above the statement, but the last, which ends it."""
+        ends, self.ends = self.ends, []
         mine = []
         while self.comments and self.comments[0].span.line <= last:
             mine.append(self.comments.pop(0))
-        if not mine:
-            return
-        *above, end = mine
-        self.out[start:start] = [indent + c.text for c in above]
-        self.out[-1] += "  " + end.text
+        above = []
+        for k, c in enumerate(mine):
+            line = _line_ending(ends, c.span.line)
+            if line is not None and start + line < len(self.out) - 1:
+                self.out[start + line] += "  " + c.text
+            elif k == len(mine) - 1:
+                self.out[-1] += "  " + c.text
+            else:
+                above.append(indent + c.text)
+        self.out[start:start] = above
 
     def header_comment(self, line: int) -> None:
         if self.comments and self.comments[0].span.line == line:
@@ -77,6 +97,7 @@ class Renderer(Chains):
 
     def stmt(self, st, depth: int) -> None:
         pad, start = " " * depth, len(self.out)
+        self.ends = []
         if isinstance(st, ast.Bind):
             head = f"{pad}{', '.join(self.name(t) for t in st.targets)} = "
             if isinstance(st.chain, ast.Outputs):

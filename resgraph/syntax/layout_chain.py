@@ -20,6 +20,20 @@ class Chains(Expressions):
     def __init__(self, width: int = WIDTH):
         super().__init__()
         self.width = width
+        # The elements `chain` laid out over several lines, each with the line (of the outermost
+        # chain being laid out) it ends on: where a comment written after it goes back.
+        self.ends: list[tuple[ast.Element, int]] = []
+
+    def placed(self, mark: int, offset: int) -> None:
+        """The lines recorded since `mark` went into the enclosing lines from line `offset` on."""
+        self.ends[mark:] = [(el, k + offset) for el, k in self.ends[mark:]]
+
+    def measured(self, el: ast.Element, col: int, indent: int) -> int:
+        """The width of an element's first line laid out at `col`, recording nothing."""
+        mark = len(self.ends)
+        width = len(self.element(el, col, indent)[0])
+        del self.ends[mark:]
+        return width
 
     def args(self, call: ast.Call) -> list[str]:
         return [self.expr(a) for a in call.args] + [f"{k.name}={self.expr(k.value)}" for k in call.kwargs]
@@ -51,6 +65,7 @@ class Chains(Expressions):
             return [self.flat(chain)]
         first, *rest = chain.elements
         lines = self.element(first, col, indent)
+        self.ends.append((first, len(lines) - 1))
         arrow = col if one_per_line or len(lines) > 1 else col + len(lines[0]) + 1
         if arrow > indent + 6 * STEP:  # a long head: arrows at a fixed indent instead of under it
             arrow = indent + 2 * STEP
@@ -64,14 +79,19 @@ class Chains(Expressions):
                 lines[-1] += " -> " + text
                 more = [text]
             elif not alone and (not _stage(el) or head_only) and arrow + 3 + len(text) > self.width \
-                    and _breakable(el) and end + 4 + len(self.element(el, end + 4, indent)[0]) <= self.width:
+                    and _breakable(el) and end + 4 + self.measured(el, end + 4, indent) <= self.width:
+                mark = len(self.ends)
                 more = self.element(el, end + 4, start)
+                self.placed(mark, len(lines) - 1)
                 lines[-1] += " -> " + more[0]
                 lines.extend(more[1:])
             else:
+                mark = len(self.ends)
                 more, start = self.element(el, arrow + 3, arrow), arrow
+                self.placed(mark, len(lines))
                 lines.append(" " * arrow + "-> " + more[0])
                 lines.extend(more[1:])
+            self.ends.append((el, len(lines) - 1))
             alone = one_per_line or len(more) > 1 or _stage(el)
             head_only = False
         return lines
@@ -85,7 +105,9 @@ class Chains(Expressions):
         if isinstance(item, ast.Call):
             lines = self.wrapped(item.name + "(", self.args(item), ")", at)
         elif isinstance(item, ast.Group):
+            mark = len(self.ends)
             inner = self.chain(item.chain, indent + STEP, indent + STEP, one_per_line=True)
+            self.placed(mark, 1)
             lines = ["[", *[" " * (indent + STEP) + inner[0], *inner[1:]], " " * indent + "]"]
         else:
             lines = self.chain_if(item, at)
@@ -108,13 +130,17 @@ class Chains(Expressions):
                 lines.append(head)
             else:
                 lines.append(pad + "} else " + head)
+            mark = len(self.ends)
             inner = self.chain(ch, body, body)
+            self.placed(mark, len(lines))
             lines += [" " * body + inner[0], *inner[1:]]
         if item.orelse is not None:
             short = pad + "} else { " + self.flat(item.orelse) + " }"
             if len(short) <= self.width:
                 return lines + [short]
+            mark = len(self.ends)
             inner = self.chain(item.orelse, body, body)
+            self.placed(mark, len(lines) + 1)
             lines += [pad + "} else {", " " * body + inner[0], *inner[1:]]
         return lines + [pad + "}"]
 

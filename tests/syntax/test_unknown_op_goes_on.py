@@ -40,3 +40,21 @@ model m {
 }
 """)
     assert got == ["unknown op or block 'foo'", "b() has no parameter 'cc'"]
+
+
+def test_conv_groups_against_its_own_channels_is_checked_after_an_unknown_op():
+    got = errors("""
+model m {
+    input x[3, 32, 32]
+    out = x -> foo(3) -> conv(8, 3, groups=5) -> bn
+}
+""")
+    assert got == ["unknown op or block 'foo'", "conv groups=5 must divide out_channels (8)"]
+
+
+def test_conv_groups_against_the_input_channels_is_checked_with_the_input_type():
+    with pytest.raises(ResgraphError) as e:
+        resgraph.loads("model m {\n    input x[6, 8, 8]\n    out = x -> conv(8, 3, groups=4)\n}", path="t.rg")
+    assert e.value.render().splitlines()[0] == (
+        "t.rg:3:16: error: conv groups=4 must divide the input channels (6) as well as out_channels (8)")
+    assert e.value.diagnostics[0].hint == "groups that divide both: 1, 2"

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+from typing import Any
+
 from pydantic import Field, model_validator
 
+from ...errors import Span, TypeError_
 from ..types import TensorType
 from .base import MAX_CHANNELS, MAX_KERNEL, Attrs, OpDef, ShapeMismatch, pair, require_map
 from .registry import register
@@ -62,14 +67,24 @@ class Conv(OpDef):
     weighted = True
     summary = "2-D convolution; padding defaults to 'same' (dilation * (kernel - 1) / 2) for odd kernels, 0 for even ones"
 
+    def bind(self, args: Sequence[Any], kwargs: dict[str, Any], span: Span | None = None) -> ConvAttrs:
+        """The attributes; groups must divide out_channels, checked here since it needs no input
+        (so it is reported after an unknown op too); the input channels are checked by `infer`."""
+        a = super().bind(args, kwargs, span)
+        if a.out_channels % a.groups:
+            raise TypeError_(f"conv groups={a.groups} must divide out_channels ({a.out_channels})", span,
+                             hint=f"groups that divide {a.out_channels}: {_divisors(a.out_channels)}")
+        return a
+
     def infer(self, a: ConvAttrs, inputs: list[TensorType], names: list[str]) -> TensorType:
         (x,) = inputs
         require_map("conv", x)
-        if x.channels % a.groups or a.out_channels % a.groups:
+        if x.channels % a.groups:
+            both = math.gcd(x.channels, a.out_channels)
             raise ShapeMismatch(
-                f"conv groups={a.groups} must divide both the input channels ({x.channels}) "
-                f"and out_channels ({a.out_channels})",
-                "choose groups that divides both channel counts",
+                f"conv groups={a.groups} must divide the input channels ({x.channels}) as well as "
+                f"out_channels ({a.out_channels})",
+                f"groups that divide both: {_divisors(both)}",
             )
         spatial, scale = window_out(
             "conv", x, pair(a.kernel), pair(a.stride), a.resolved_padding(), pair(a.dilation)
@@ -111,3 +126,11 @@ class Conv(OpDef):
         from .init_rules import weighted_default
 
         weighted_default(module, generator)
+
+
+def _divisors(n: int) -> str:
+    """The divisors of n, for a hint (the first and last few of a number with many)."""
+    small = [d for d in range(1, int(n ** 0.5) + 1) if n % d == 0]
+    found = sorted({*small, *(n // d for d in small)})
+    return ", ".join(map(str, found)) if len(found) <= 8 else \
+        ", ".join(map(str, found[:4])) + ", ..., " + ", ".join(map(str, found[-4:]))

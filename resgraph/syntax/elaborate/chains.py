@@ -8,7 +8,7 @@ A chain's item is dispatched by its AST class to `start_<Class>` (the chain's fi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from ...errors import (
     GraphError, LimitError, NameError_, ResgraphError, Span, SyntaxError_, TypeError_, did_you_mean,
@@ -18,7 +18,7 @@ from .. import ast
 from ..values import Env, Evaluator, show, type_name
 from .budget import MAX_DEPTH, MAX_OPERANDS, Budget
 from .failures import ALREADY_FAILED, AlreadyFailed
-from .forward import ForwardRefs
+from .forward import SIZES, ForwardRefs
 from .frames import UNKNOWN, Frame, Several, Value
 from .names import GroupNumbering, NameRegistry, label_base, local_name, template_name, template_names
 from .params import bind_args
@@ -127,7 +127,8 @@ class ChainElaborator:
         path = final
         if el.label is not None:
             base = label_base(group, frame)
-            path = f"{base}.{local_name(env, el.label)}" if base else local_name(env, el.label)
+            label = self.outside_index(el, "its label", lambda: local_name(env, el.label))
+            path = f"{base}.{label}" if base else label
         if el.count is None:
             if group is not None:
                 position = group.take()
@@ -136,7 +137,7 @@ class ChainElaborator:
         if el.index is not None and env.lookup(el.index)[0]:
             raise NameError_(f"'{el.index}' is already bound here; the repetition index needs a new name",
                              el.count.span, hint="e.g. * n by k")
-        n = Evaluator(env, self.refs.size_reader(frame, env))(el.count)
+        n = self.outside_index(el, "its count", lambda: Evaluator(env, self.refs.size_reader(frame, env))(el.count))
         if not isinstance(n, int) or isinstance(n, bool) or n < 0:
             raise TypeError_(f"a repetition count must be an int >= 0, got {type_name(n)} {show(n)}",
                              el.count.span)
@@ -158,11 +159,30 @@ class ChainElaborator:
 
         def one_round(k: int) -> None:
             nonlocal flow
+            if isinstance(flow.value, Several):
+                raise TypeError_(f"block '{flow.value.block}' gives {len(flow.value.values)} outputs; a "
+                                 "repetition feeds one round's output into the next", el.span,
+                                 hint="repeat a block with one output, or write the rounds out: "
+                                 f"{', '.join(flow.value.names)} = x -> {flow.value.block}(...)")
             round_env = Env({el.index: k}, env) if el.index is not None else env
             flow = self.apply(frame, round_env, el.item, flow, round_path(k))
 
         self.budget.repeat(n, el.span, one_round)
         return flow
+
+    @staticmethod
+    def outside_index(el: ast.Element, what: str, evaluate: Callable[[], Any]) -> Any:
+        """Evaluate a label or count, saying so when it reads the repetition index it cannot see."""
+        try:
+            return evaluate()
+        except NameError_ as exc:
+            if el.index is None or exc.message != f"undefined name '{el.index}'":
+                raise
+            hint = (f"the rounds are named by number inside the label: `stages: block(...) * n by "
+                    f"{el.index}` makes stages.0, stages.1, ..." if what == "its label" else
+                    "the count is evaluated once, before the rounds")
+            raise NameError_(f"the repetition index '{el.index}' is seen by the repeated element, not by "
+                             f"{what}", exc.span, hint=hint) from None
 
     def apply(self, frame: Frame, env: Env, item, incoming: Flow, path: str | None) -> Flow:
         """Feed `incoming` through one item named `path` (None: a fresh name)."""
@@ -307,9 +327,10 @@ class ChainElaborator:
         path = self.names.claim(path, call.span)
         self.names.add_scope(path, "block", bdef.name, dict(args), call.span)
         inner = Frame(path, unit, incoming)
-        for name, (value, span) in tensors.items():
+        declared = {p.name: p.span for p in bdef.params}
+        for name, (value, _) in tensors.items():
             inner.values[name] = value
-            inner.bound_at[name] = span
+            inner.bound_at[name] = declared[name]  # "bound twice (first on line ...)" names the parameter
         self.open_blocks.append(bdef.name)
         try:
             self.run_body(inner, Env(args), bdef.body, False)
@@ -335,6 +356,10 @@ class ChainElaborator:
                 if name != "in" and not frame.binds(name) and "." not in name and env.lookup(name)[0]:
                     raise TypeError_(f"{bdef.name}() parameter '{param}' is a tensor, but '{name}' is a "
                                      "number", e.span, hint=f"pass the name of a value: {bdef.name}(skip, ...)")
+                owner, _, size = name.rpartition(".")
+                if size in SIZES and not frame.binds(name) and self.refs.address(frame, name) is None:
+                    raise TypeError_(f"{bdef.name}() parameter '{param}' is a tensor, but '{name}' is a size",
+                                     e.span, hint=f"pass the value itself: {bdef.name}({owner}, ...)")
                 return self.refs.value(frame, name, e.span)
             raise TypeError_(f"{bdef.name}() parameter '{param}' is a tensor: pass the name of a value",
                              e.span, hint=f"e.g. skip = x -> conv(64, 3), then {bdef.name}(skip, ...)")

@@ -2,7 +2,9 @@
 
 A reference to a name not bound yet is a `Pending` that is resolved when its scope ends; the
 edges that read it are connected at the end. A size query needs the layer and everything it
-depends on now, so it refuses a layer whose inputs are still pending.
+depends on now: it connects the waiting edges among the layer's ancestors whose names are bound
+by then (a block instance's names are, once it ends), and refuses a layer whose inputs are still
+unbound.
 
 A dotted name (`layer3.5.conv2`, `layer3.5.out`) addresses a layer, or a name bound inside a block
 instance, below the current namespace: it resolves as soon as that instance exists, and a use
@@ -34,8 +36,7 @@ class ForwardRefs:
         self.graph = graph
         self.budget = budget
         self.log = log
-        self.deferred: list[tuple[Pending, str, int]] = []  # (operand, layer, operand index)
-        self.incomplete: set[str] = set()  # layers with deferred in-edges
+        self.deferred: dict[str, list[tuple[Pending, int]]] = {}  # layer -> its pending operands, by index
         self.exports: dict[str, Value] = {}  # `inst.name` -> what a block instance's `name` holds
 
     def export(self, prefix: str, frame: Frame) -> None:
@@ -71,7 +72,7 @@ class ForwardRefs:
                              hint=f"destructure them: {', '.join(v.names)} = ..., or read one by its name")
         if v is not None:
             return v
-        p = Pending(name, span)
+        p = Pending(name, span, frame)
         frame.pendings.append(p)
         return p
 
@@ -131,18 +132,61 @@ class ForwardRefs:
         if any(isinstance(v, Pending) for v in operands):
             for i, v in enumerate(operands):
                 if isinstance(v, Pending):
-                    self.deferred.append((v, path, i))
-                    self.incomplete.add(path)
+                    self.deferred.setdefault(path, []).append((v, i))
                 else:
                     g.connect(v, path, i)
         else:
             g.connect_all(operands, path)
 
     def connect_deferred(self) -> None:
-        for p, dst, index in self.deferred:
-            src = self.deref(p)
-            if src is not None:
-                self.graph.connect(src, dst, index)
+        for dst, waiting in self.deferred.items():
+            for p, index in waiting:
+                src = self.deref(p)
+                if src is not None:
+                    self.graph.connect(src, dst, index)
+        self.deferred.clear()
+
+    def bound_now(self, v: Value) -> Value:
+        """The layer a value ends in if every name on the way is bound by now; None if one is not
+        yet, ALREADY_FAILED if one failed. Sets the targets it finds (the same ones `close` would)."""
+        seen = set()
+        while isinstance(v, Pending):
+            if v.target is None:
+                found = v.frame.values.get(v.name) or self.address(v.frame, v.name)
+                if found is None:
+                    return None
+                if not isinstance(found, (str, Pending)):
+                    return ALREADY_FAILED  # failed, or several outputs: reported where bound or at close
+                v.target = found
+            if v.target is ALREADY_FAILED or id(v) in seen:
+                return ALREADY_FAILED  # a name bound to itself is reported when the model ends
+            seen.add(id(v))
+            v = v.target
+        return v
+
+    def settle(self, node: str) -> bool:
+        """Connect the waiting in-edges of `node` and its ancestors whose names are bound by now;
+        False while one of them is still unbound. Raises AlreadyFailed when one failed."""
+        while True:
+            waiting = [n for n in (nx.ancestors(self.graph.nx, node) | {node}) if n in self.deferred]
+            if not waiting:
+                return True
+            progress = False
+            for dst in sorted(waiting):
+                still = []
+                for p, index in self.deferred.pop(dst):  # taken first: an error here is never repeated
+                    src = self.bound_now(p)
+                    if src is ALREADY_FAILED:
+                        raise AlreadyFailed()
+                    if src is None:
+                        still.append((p, index))
+                    else:
+                        self.graph.connect(src, dst, index)
+                        progress = True
+                if still:
+                    self.deferred[dst] = still
+            if not progress:
+                return False
 
     # -- sizes and numbers ---------------------------------------------------------------------
     def evaluator(self, frame: Frame, env: Env) -> Evaluator:
@@ -186,7 +230,7 @@ class ForwardRefs:
         if node is None:
             raise NameError_(f"'{name}.{attr}' is read before '{name}' is bound", span,
                              hint=f"move the line that binds '{name}' above this one")
-        if self.incomplete and (self.incomplete & (nx.ancestors(self.graph.nx, node) | {node})):
+        if self.deferred and not self.settle(node):
             raise NameError_(f"the size of '{name}' depends on a name bound later", span,
                              hint="move the lines it depends on above this one")
         t = self.graph.infer(node)

@@ -24,10 +24,11 @@ class Unit:
 @dataclass(eq=False)
 class Pending:
     """A value named before its binding line; `target` is set when its scope ends (ALREADY_FAILED
-    when nothing binds it, or its binding failed)."""
+    when nothing binds it, or its binding failed), or earlier when a size query finds it bound."""
 
     name: str
     span: Span
+    frame: Any = None  # the Frame that looks the name up
     target: Any = None
 
 

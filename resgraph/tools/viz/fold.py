@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import networkx as nx
+
 from ...errors import UsageError
 from ...ir import Graph
 from .labels import call_text, shape_text
@@ -87,9 +89,9 @@ class View:
         preds: dict[int, list[int]] = {}
         for a, b, _ in self.edges:
             preds.setdefault(b, []).append(a)
-        for i in range(len(self.items)):  # items are in topological order
+        for i in range(len(self.items)):  # items are in topological order, but for loops of boxes
             own = len(self.items[i].members)
-            best[i] = max(((best[a][0] + own, a) for a in preds.get(i, [])), default=(own, None))
+            best[i] = max(((best[a][0] + own, a) for a in preds.get(i, []) if a < i), default=(own, None))
         end = max(best, key=lambda i: (best[i][0], i), default=None)
         path: list[int] = []
         while end is not None:
@@ -209,7 +211,7 @@ def build_view(
     by_strength = {kind: (kind != "seq", s.strength, kind) for kind, s in styles.items()}
     for item in items.values():
         if item.kind == "block":
-            item.shape = shape_text(graph.type_of(_exit(graph, item.members)))
+            item.shape = ", ".join(shape_text(graph.type_of(n)) for n in _exits(graph, item.members))
             inside = {graph.opdef(n).edge for n in item.members} - {"seq"}
             item.merges = tuple(sorted(inside, key=by_strength.__getitem__))
     keys = list(items)
@@ -224,6 +226,7 @@ def build_view(
     # joined by several kinds draws as the weakest (seq, then an add's skip before a concat's dense edge)
     edges = {(a, b): "seq" if out[b].kind == "block" else min(ks, key=by_strength.__getitem__)
              for (a, b), ks in kinds.items()}
+    out, edges = _topological(out, edges)
     if repeats:
         out, edges = _merge_runs(out, edges, _same_block, _join_blocks)
     if chains:
@@ -233,6 +236,26 @@ def build_view(
     clusters = _dissolve_singletons(out, _clusters(graph, out, shown))
     edge_list = sorted((a, b, k) for (a, b), k in edges.items())
     return View(graph.name, out, edge_list, clusters, depth, tuple(p for p in expand if p in graph.scopes))
+
+
+def _topological(items: list[Item], edges: dict[tuple[int, int], str]) -> tuple[list[Item], dict[tuple[int, int], str]]:
+    """Items in an order where every edge points forward, the layers' own order where it can.
+
+    A folded block sits where its first layer does, but a second entry (a `tensor` argument bound
+    below it) may be computed later; and a value read from inside an instance (`dec.reduce`) and fed
+    back in makes a loop of boxes, drawn in the order its layers come.
+    """
+    folded = nx.DiGraph()
+    folded.add_nodes_from(range(len(items)))
+    folded.add_edges_from(edges)
+    loops = nx.condensation(folded)
+    first = {c: min(loops.nodes[c]["members"]) for c in loops}
+    order = [i for c in nx.lexicographical_topological_sort(loops, key=first.__getitem__)
+             for i in sorted(loops.nodes[c]["members"])]
+    if order == list(range(len(items))):
+        return items, edges
+    renum = {old: new for new, old in enumerate(order)}
+    return [items[i] for i in order], {(renum[a], renum[b]): k for (a, b), k in edges.items()}
 
 
 def _layer(graph: Graph, name: str, cluster: str | None) -> Item:
@@ -278,13 +301,12 @@ def _block(graph: Graph, path: str, cluster: str | None, first: str, shown: dict
     return Item("block", [first], path, [call], "?", cluster, block=key)
 
 
-def _exit(graph: Graph, members: list[str]) -> str:
-    """The member whose value leaves the folded block (its `out`)."""
+def _exits(graph: Graph, members: list[str]) -> list[str]:
+    """The members whose values leave the folded block: its `out`, or each of `out = (a, b)`."""
     inside = set(members)
-    for name in reversed(members):
-        if name == graph.output or any(v not in inside for v in graph.nx.successors(name)):
-            return name
-    return members[-1]
+    found = [name for name in members
+             if name == graph.output or any(v not in inside for v in graph.nx.successors(name))]
+    return found or members[-1:]
 
 
 def _merge_runs(
@@ -305,6 +327,8 @@ def _merge_runs(
         if len(nxt) != 1 or len(pred.get(nxt[0], [])) != 1:
             continue
         b = nxt[0]
+        if b < a:
+            continue  # an edge back, in a loop of boxes
         if items[head[a]].cluster == items[b].cluster and joinable(items[head[a]], items[b], edges[(a, b)]):
             join(items[head[a]], items[b])
             head[b] = head[a]
