@@ -48,6 +48,17 @@ EXPECTED_PARAMS = {
     # option A shortcuts have no parameters, so the plain baselines count the same as the ResNets
     "cifar_plain20": 269_722,
     "cifar_plain56": 853_018,
+    # timm's counts (timm 1.0.31: sum of p.numel() over create_model(name).parameters())
+    "resnet50d": 25_576_264,
+    "resnet101d": 44_568_392,
+    "resnetv2_18": 11_687_720,
+    "resnetv2_34": 21_795_880,
+    "resnetv2_50": 25_549_352,
+    "resnetv2_101": 44_541_480,
+    "seresnet50": 28_088_024,
+    "seresnet101": 49_326_872,
+    "seresnext50_32x4d": 27_559_896,
+    "seresnext101_32x4d": 48_955_416,
 }
 
 
@@ -239,6 +250,6 @@ def test_docs_show_the_shipped_specs_verbatim():
     doc = (Path(__file__).parents[2] / "docs" / "zoo.md").read_text()
     blocks = re.findall(r"```rg\n(.*?)```", doc, re.DOTALL)
     shipped = "\n".join(p.read_text() for p in zoo.spec_files())
-    assert len(blocks) == 4 and all(b in shipped for b in blocks)
+    assert len(blocks) == 8 and all(b in shipped for b in blocks)
     for name, count in EXPECTED_PARAMS.items():
-        assert re.search(rf"\| `{name}` \| [a-z_]+ \| {count:,} \|", doc), name
+        assert re.search(rf"\| `{name}` \| [a-z0-9_]+ \| {count:,} \|", doc), name
