@@ -31,7 +31,7 @@ TOLERANCE = 1e-4  # fixture outputs are rounded to 7 significant digits
 
 @dataclass(frozen=True)
 class Arch:
-    spec: str  # examples/<spec>.rg, or a zoo model's name
+    spec: str  # examples/<spec>.rg, or a zoo model's name ("zoo:<name>" where an example has it)
     reference: str  # tests/fixtures/reference/<reference>.json
     ordered: bool = True  # state_dict keys in the reference's order (not only the same set)
 
@@ -45,6 +45,9 @@ ARCHS = [
     Arch("preact_resnet18", "resnetv2_18", ordered=False),
     Arch("resnet50d", "resnet50d"),
     Arch("mobilenet_v2", "mobilenet_v2"),
+    Arch("zoo:mobilenet_v2", "mobilenet_v2"),
+    Arch("zoo:vovnet39a", "vovnet39a"),
+    Arch("zoo:ese_vovnet19b_dw", "ese_vovnet19b_dw"),
 ]
 TRAIN = [a for a in ARCHS if "train" in json.loads((REFERENCE / f"{a.reference}.json").read_text())]
 
@@ -61,7 +64,8 @@ def small_shape(arch: Arch) -> tuple[int, ...]:
 @cache
 def graph(arch: Arch) -> resgraph.Graph:
     path = EXAMPLES / f"{arch.spec}.rg"
-    return resgraph.load(path if path.is_file() else arch.spec, input_shape=small_shape(arch))
+    return resgraph.load(path if path.is_file() else arch.spec.removeprefix("zoo:"),
+                         input_shape=small_shape(arch))
 
 
 @cache

@@ -48,6 +48,10 @@ EXPECTED_PARAMS = {
     # option A shortcuts have no parameters, so the plain baselines count the same as the ResNets
     "cifar_plain20": 269_722,
     "cifar_plain56": 853_018,
+    "mobilenet_v2": 3_504_872,
+    "vovnet39a": 22_600_296,
+    "vovnet57a": 36_640_296,
+    "ese_vovnet19b_dw": 6_543_080,
 }
 
 
