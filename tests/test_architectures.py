@@ -46,6 +46,7 @@ ARCHS = [
     Arch("resnet50d", "resnet50d"),
     Arch("mobilenet_v2", "mobilenet_v2"),
     Arch("zoo:mobilenet_v2", "mobilenet_v2"),
+    Arch("vovnet39a", "vovnet39a"),
     Arch("zoo:vovnet39a", "vovnet39a"),
     Arch("zoo:ese_vovnet19b_dw", "ese_vovnet19b_dw"),
 ]
