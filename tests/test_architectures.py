@@ -49,6 +49,7 @@ ARCHS = [
     Arch("vovnet39a", "vovnet39a"),
     Arch("zoo:vovnet39a", "vovnet39a"),
     Arch("zoo:ese_vovnet19b_dw", "ese_vovnet19b_dw"),
+    Arch("googlenet", "googlenet"),
 ]
 TRAIN = [a for a in ARCHS if "train" in json.loads((REFERENCE / f"{a.reference}.json").read_text())]
 
