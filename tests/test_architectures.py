@@ -52,6 +52,11 @@ ARCHS = [
     Arch("resnetv2_50", "resnetv2_50", ordered=False),
     Arch("seresnet50", "seresnet50"),
     Arch("seresnext50_32x4d", "seresnext50_32x4d"),
+    Arch("zoo:mobilenet_v2", "mobilenet_v2"),
+    Arch("vovnet39a", "vovnet39a"),
+    Arch("zoo:vovnet39a", "vovnet39a"),
+    Arch("zoo:ese_vovnet19b_dw", "ese_vovnet19b_dw"),
+    Arch("googlenet", "googlenet"),
 ]
 TRAIN = [a for a in ARCHS if "train" in json.loads((REFERENCE / f"{a.reference}.json").read_text())]
 

@@ -7,8 +7,10 @@ from functools import cache
 from pathlib import Path
 
 ZOO_DIR = Path(__file__).resolve().parent
-FAMILIES = ("resnet", "densenet", "cifar_resnet", "cifar_plain", "cifar_densenet",
-            "resnet_d", "resnetv2", "seresnet")  # listing order
+FAMILIES = (  # listing order
+    "resnet", "densenet", "cifar_resnet", "cifar_plain", "cifar_densenet", "resnet_d", "resnetv2",
+    "seresnet", "mobilenet", "vovnet", "dpn", "convnext", "fcn",
+)
 # `model a(...) {` or a derived `model b = a(...)`
 _MODEL = re.compile(r"^\s*model\s+([A-Za-z_][A-Za-z0-9_]*)\s*[(=]", re.MULTILINE)
 

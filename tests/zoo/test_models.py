@@ -59,6 +59,10 @@ EXPECTED_PARAMS = {
     "seresnet101": 49_326_872,
     "seresnext50_32x4d": 27_559_896,
     "seresnext101_32x4d": 48_955_416,
+    "mobilenet_v2": 3_504_872,
+    "vovnet39a": 22_600_296,
+    "vovnet57a": 36_640_296,
+    "ese_vovnet19b_dw": 6_543_080,
 }
 
 
