@@ -45,6 +45,8 @@ ARCHS = [
     Arch("preact_resnet18", "resnetv2_18", ordered=False),
     Arch("resnet50d", "resnet50d"),
     Arch("mobilenet_v2", "mobilenet_v2"),
+    Arch("dpn68", "dpn68"),  # examples/dpn68.rg; the zoo's dpn68 in tests/zoo/test_dpn.py
+    Arch("dpn92", "dpn92"),
 ]
 TRAIN = [a for a in ARCHS if "train" in json.loads((REFERENCE / f"{a.reference}.json").read_text())]
 
