@@ -57,6 +57,8 @@ ARCHS = [
     Arch("zoo:vovnet39a", "vovnet39a"),
     Arch("zoo:ese_vovnet19b_dw", "ese_vovnet19b_dw"),
     Arch("googlenet", "googlenet"),
+    Arch("dpn68", "dpn68"),  # examples/dpn68.rg; the zoo's dpn68 in tests/zoo/test_dpn.py
+    Arch("dpn92", "dpn92"),
 ]
 TRAIN = [a for a in ARCHS if "train" in json.loads((REFERENCE / f"{a.reference}.json").read_text())]
 
