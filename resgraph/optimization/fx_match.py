@@ -56,13 +56,28 @@ def fresh(gm: fx.GraphModule, node: fx.Node) -> bool:
 
 
 def same_shape_add(gm: fx.GraphModule, add: fx.Node) -> bool:
-    """Whether an add's operands have one shape (no broadcasting): the IR's add requires it; a
-    graph without the IR needs shape propagation to tell."""
+    """Whether an add's two operands have one shape: the IR's add broadcasts (a [C, 1, 1] gate, a
+    one-channel map), which a fused kernel does not. Read from shape propagation if it ran, else
+    from the IR's inferred types of the operands; unknown counts as different."""
+    shapes = [_shape(gm, a) for a in add.args]
+    return None not in shapes and shapes[0] == shapes[1]
+
+
+def _shape(gm: fx.GraphModule, node: object) -> tuple | None:
+    """A value's shape without the batch: shape propagation's, else the IR type of the op whose
+    output (or the input that) the fx value is; None for a pass's own or an op's inner values."""
+    if not isinstance(node, fx.Node):
+        return None
+    meta = node.meta.get("tensor_meta")
+    if hasattr(meta, "shape"):
+        return tuple(meta.shape[1:])
     ir = gm.meta.get("resgraph", {}).get("graph") if hasattr(gm, "meta") else None
-    if ir is not None and add.meta.get("resgraph_node") in ir:
-        return True
-    metas = [a.meta.get("tensor_meta") if isinstance(a, fx.Node) else None for a in add.args]
-    return all(hasattr(m, "shape") for m in metas) and metas[0].shape == metas[1].shape
+    name = node.meta.get("resgraph_node")
+    if ir is None or name not in ir or not (node.op == "placeholder" or "resgraph_op" in node.meta):
+        return None
+    t = ir.type_of(name)
+    dims = None if t is None else t.dims()
+    return None if dims is None or None in dims else tuple(dims)
 
 
 def called_once(gm: fx.GraphModule, node: fx.Node) -> bool:

@@ -37,6 +37,7 @@ def pool_first(gm: fx.GraphModule) -> list[str]:
         conv.args = (pool,)
         pool.append(conv)  # conv now runs right after the pool
         pool.meta.pop("resgraph_node", None)  # the pool's IR type (channels, size) no longer fits it
+        conv.meta.pop("resgraph_op", None)  # nor the conv's its output (pooled): no IR type vouches for it
         for moved in (pool, conv):
             moved.meta.pop("tensor_meta", None)
         k = module_of(gm, pool).kernel_size

@@ -45,9 +45,12 @@ def test_torch_export(model, x):
     torch.testing.assert_close(exported.module()(x), model(x))
 
 
+# deselected by the default `-m "not slow"`; run it with
+# RESGRAPH_TEST_INDUCTOR=1 python -m pytest -m slow tests/backend/test_with_pytorch.py -k inductor
 @pytest.mark.slow
 @pytest.mark.skipif(not os.environ.get("RESGRAPH_TEST_INDUCTOR"), reason="inductor's C++ build takes 25-40 s on "
-                    "2 cores; set RESGRAPH_TEST_INDUCTOR=1 to run it")
+                    "2 cores; run it with RESGRAPH_TEST_INDUCTOR=1 python -m pytest -m slow "
+                    "tests/backend/test_with_pytorch.py -k inductor")
 def test_torch_compile_inductor_eval(model, x):
     torch._dynamo.reset()
     compiled = torch.compile(model)

@@ -96,3 +96,19 @@ def test_mkldnn_packed_weights_follow_new_weights(resnet):
     other = randomized(resgraph.compile("resnet18", seed=1))
     gm.load_state_dict(resgraph.optimize(other, opt_level=1).state_dict())
     same_outputs(other, gm, X64)
+
+
+@pytest.mark.skipif(mkldnn_applies(resgraph.compile("resnet18")) is not None, reason="no oneDNN on this CPU")
+@pytest.mark.parametrize("spec", [
+    # found by benchmarks/random_graphs.py: a one-channel conv added to (broadcast over) a wider map
+    "input x[12, 16, 16]\n    out = x -> conv: conv(1, 3) -> add(x)",
+    # a [C, 1, 1] value (the pooled conv, after pool_first) added to a map it broadcasts over
+    "input x[8, 2, 2]\n    out = x -> conv: conv(8, 1) -> avgpool(2, 2) -> add(x)",
+])
+def test_a_broadcasting_add_is_not_fused(spec):
+    module = resgraph.compile(resgraph.loads(f"model m {{\n    {spec}\n}}\n"), seed=0).eval()
+    x = torch.randn(2, *module.meta["resgraph"]["graph"].type_of("x").dims())
+    gm, changes = run_pass(module, mkldnn_conv)
+    assert not any("conv+add" in c for c in changes)
+    same_outputs(module, gm, x, tol=1e-5)
+    same_outputs(module, resgraph.optimize(module, opt_level=1), x, tol=1e-5)
