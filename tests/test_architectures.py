@@ -41,15 +41,14 @@ class Arch:
 
 ARCHS = [
     # timm registers each block's `downsample` before `norm1` though it runs after it; resgraph
-    # registers modules in statement order, but the shortcut's `if` reads `in.channels`, which the
-    # language refuses before `p` (the line it reads) is bound: so three keys per projecting block move.
-    Arch("preact_resnet18", "resnetv2_18", ordered=False),
+    # registers modules in statement order, so resnetv2_blocks.rg writes the shortcut first.
+    Arch("preact_resnet18", "resnetv2_18"),
     Arch("resnet50d", "resnet50d"),
     Arch("mobilenet_v2", "mobilenet_v2"),
     Arch("se_resnet50", "seresnet50"),
     Arch("zoo:resnet50d", "resnet50d"),  # the zoo's, where an example has the same name
-    Arch("resnetv2_18", "resnetv2_18", ordered=False),
-    Arch("resnetv2_50", "resnetv2_50", ordered=False),
+    Arch("resnetv2_18", "resnetv2_18"),
+    Arch("resnetv2_50", "resnetv2_50"),
     Arch("seresnet50", "seresnet50"),
     Arch("seresnext50_32x4d", "seresnext50_32x4d"),
     Arch("zoo:mobilenet_v2", "mobilenet_v2"),
