@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 
 ZOO_DIR = Path(__file__).resolve().parent
-FAMILIES = ("resnet", "densenet", "cifar_resnet", "cifar_plain", "cifar_densenet")  # listing order
+FAMILIES = ("resnet", "densenet", "cifar_resnet", "cifar_plain", "cifar_densenet", "convnext", "fcn")  # listing order
 # `model a(...) {` or a derived `model b = a(...)`
 _MODEL = re.compile(r"^\s*model\s+([A-Za-z_][A-Za-z0-9_]*)\s*[(=]", re.MULTILINE)
 
