@@ -19,3 +19,9 @@ model convnext_tiny(num_classes: int = 1000, in_channels: int = 3, depths: list 
             -> adaptive_avgpool(1)
             -> head: [norm: layernorm -> flatten -> fc: linear(num_classes)]
 }
+
+model convnext_small = convnext_tiny(depths=[3, 3, 27, 3])
+    """ConvNeXt-S (Liu et al. 2022; timm.create_model("convnext_small")): 50,223,688 parameters."""
+
+model convnext_base = convnext_tiny(depths=[3, 3, 27, 3], dims=[128, 256, 512, 1024])
+    """ConvNeXt-B (Liu et al. 2022; timm.create_model("convnext_base")): 88,591,464 parameters."""

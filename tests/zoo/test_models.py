@@ -48,6 +48,11 @@ EXPECTED_PARAMS = {
     # option A shortcuts have no parameters, so the plain baselines count the same as the ResNets
     "cifar_plain20": 269_722,
     "cifar_plain56": 853_018,
+    # timm's ConvNeXts and torchvision's FCN (checked live against them: tests/test_architectures.py)
+    "convnext_tiny": 28_589_128,
+    "convnext_small": 50_223_688,
+    "convnext_base": 88_591_464,
+    "fcn_resnet50": 32_957_013,
 }
 
 
