@@ -57,6 +57,9 @@ ARCHS = [
     Arch("googlenet", "googlenet"),
     Arch("dpn68", "dpn68"),  # examples/dpn68.rg; the zoo's dpn68 in tests/zoo/test_dpn.py
     Arch("dpn92", "dpn92"),
+    Arch("convnext_tiny", "convnext_tiny"),
+    Arch("zoo:convnext_tiny", "convnext_tiny"),
+    Arch("fcn_resnet50", "fcn_resnet50"),
 ]
 TRAIN = [a for a in ARCHS if "train" in json.loads((REFERENCE / f"{a.reference}.json").read_text())]
 
@@ -102,9 +105,18 @@ def train_mode(module: nn.Module) -> nn.Module:
     return module
 
 
+def tensor(y) -> torch.Tensor:
+    return y["out"] if isinstance(y, dict) else y  # torchvision's segmentation models: {"out": ...}
+
+
+def labels(y: torch.Tensor) -> torch.Tensor:
+    """Classes 0 and 1 for a batch of 2: per sample, or per pixel of a segmentation map."""
+    target = torch.tensor([0, 1])
+    return target.view(2, 1, 1).expand(2, *y.shape[2:]) if y.dim() == 4 else target
+
+
 def max_diff(y: torch.Tensor, recorded: dict) -> float:
-    if isinstance(y, dict):  # torchvision's segmentation models return {"out": ...}
-        y = y["out"]
+    y = tensor(y)
     assert list(y.shape) == recorded["shape"]
     flat = y.detach().double().flatten()
     if "indices" in recorded:  # a large map: its sums and sampled values
@@ -173,14 +185,15 @@ def test_one_training_step(arch):
     before = {k: p.detach().clone() for k, p in module.named_parameters()}
     optimizer = torch.optim.SGD(module.parameters(), lr=0.01)
     x = formula.example_input((2, small_shape(arch)[0], 32, 32))
-    loss = nn.functional.cross_entropy(module(x), torch.tensor([0, 1]))
+    y = module(x)
+    loss = nn.functional.cross_entropy(y, labels(y))
     loss.backward()
     assert torch.isfinite(loss)
     assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in module.parameters())
     optimizer.step()
     changed = [k for k, p in module.named_parameters() if not torch.equal(p.detach(), before[k])]
     assert len(changed) == len(before)  # every parameter is on the loss's path
-    assert torch.isfinite(nn.functional.cross_entropy(module(x), torch.tensor([0, 1])))
+    assert torch.isfinite(nn.functional.cross_entropy(module(x), labels(y)))
 
 
 @pytest.mark.torchvision
@@ -205,8 +218,8 @@ def test_same_numbers_as_the_live_reference(arch):
     ours.load_state_dict(ref.state_dict(), strict=True)
     x = torch.randn(2, *small_shape(arch))
     with torch.no_grad():
-        assert (ours.eval()(x) - ref.eval()(x)).abs().max().item() <= 1e-5
-    y_ref, y_ours = train_mode(ref)(x), train_mode(ours)(x)
+        assert (ours.eval()(x) - tensor(ref.eval()(x))).abs().max().item() <= 1e-5
+    y_ref, y_ours = tensor(train_mode(ref)(x)), train_mode(ours)(x)
     assert (y_ours - y_ref).abs().max().item() <= 1e-5
     weights = torch.randn_like(y_ref)
     (y_ref * weights).sum().backward()

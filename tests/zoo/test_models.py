@@ -69,6 +69,11 @@ EXPECTED_PARAMS = {
     "vovnet39a": 22_600_296,
     "vovnet57a": 36_640_296,
     "ese_vovnet19b_dw": 6_543_080,
+    # timm's ConvNeXts and torchvision's FCN (checked live against them: tests/test_architectures.py)
+    "convnext_tiny": 28_589_128,
+    "convnext_small": 50_223_688,
+    "convnext_base": 88_591_464,
+    "fcn_resnet50": 32_957_013,
 }
 
 
