@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 import networkx as nx
 
-from ..errors import UNKNOWN_SPAN, GraphError, ShapeError, Source, Span
+from ..errors import UNKNOWN_SPAN, Diagnostic, GraphError, ShapeError, Source, Span
 from . import ops
 from .cycles import cycle_error
 from .ops.base import Attrs, ShapeMismatch
@@ -221,7 +221,19 @@ class Graph:
             data["type"] = opdef.infer(data["attrs"], types, list(names))
         except ShapeMismatch as exc:
             data["type"] = FAILED
-            raise ShapeError(exc.message, data["span"], hint=exc.hint) from None
+            error = ShapeError(exc.message, data["span"], hint=exc.hint)
+            error.diagnostics[0].notes.extend(self._instance_note(n))
+            raise error from None
+
+    def _instance_note(self, n: str) -> list[Diagnostic]:
+        """Where the innermost block instance holding `n` is made: an error in a block's body is
+        often fixed at the call (a decoder given the skip of the wrong level)."""
+        parts = n.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            scope = self.scopes.get(".".join(parts[:i]))
+            if scope is not None and scope.kind == "block" and scope.span.line > 0:
+                return [Diagnostic("note", f"in {scope.path}, an instance of block '{scope.block}'", scope.span)]
+        return []
 
     def _cycle_through(self, start: str) -> list[str]:
         return [u for u, _ in nx.find_cycle(self.nx, start)]

@@ -222,6 +222,21 @@ class ChainElaborator:
             self.refs.log.record(self.unknown_op(frame, item))
             return Flow(UNKNOWN, None)  # the rest of the chain is still checked
         opdef = ops.get(name, item.span)
+        try:
+            attrs, operands, names = self.bind_call(frame, env, item, opdef, incoming)
+        except LimitError:
+            raise
+        except AlreadyFailed:  # an operand's error, already reported
+            return Flow(UNKNOWN, None)
+        except ResgraphError as exc:  # as after an unknown op, the rest of the chain is still checked
+            self.refs.log.record(exc)
+            return Flow(UNKNOWN, None)
+        path = self.names.claim(path or self.names.fresh(frame, opdef.name), item.span)
+        self.refs.add_layer(path, opdef.name, attrs, item.span, operands, names)
+        return Flow(path, path)
+
+    def bind_call(self, frame: Frame, env: Env, item: ast.Call, opdef, incoming: Flow):
+        """An op call's attributes, operands and the operand names to show."""
         ev = self.refs.evaluator(frame, env)
         kwargs = {k.name: ev(k.value) for k in item.kwargs}
         if opdef.operands == "names":
@@ -230,15 +245,10 @@ class ChainElaborator:
             if count < opdef.min_inputs or (opdef.max_inputs is not None and count > opdef.max_inputs):
                 raise TypeError_(f"{opdef.name}() takes at least {opdef.min_inputs} operands, got {count}",
                                  item.span, hint=f"e.g. {opdef.name}(f, s)")
-            attrs = opdef.bind([], kwargs, item.span)
-        else:
-            if opdef.max_inputs == 0:
-                raise SyntaxError_(f"'{opdef.name}' cannot be used in a chain", item.span)
-            attrs = opdef.bind([ev(a) for a in item.args], kwargs, item.span)
-            operands, names = [incoming.value], None
-        path = self.names.claim(path or self.names.fresh(frame, opdef.name), item.span)
-        self.refs.add_layer(path, opdef.name, attrs, item.span, operands, names)
-        return Flow(path, path)
+            return opdef.bind([], kwargs, item.span), operands, names
+        if opdef.max_inputs == 0:
+            raise SyntaxError_(f"'{opdef.name}' cannot be used in a chain", item.span)
+        return opdef.bind([ev(a) for a in item.args], kwargs, item.span), [incoming.value], None
 
     @staticmethod
     def unknown_op(frame: Frame, item: ast.Call) -> NameError_:
