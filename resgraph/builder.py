@@ -176,6 +176,10 @@ class Builder:
         """The dense edge: concatenation along channels."""
         return self.op("concat", *values, name=name)
 
+    def mul(self, *values: Value, name: str | None = None) -> Value:
+        """The gate edge: elementwise product, [C, 1, 1] and [1, H, W] operands broadcast."""
+        return self.op("mul", *values, name=name)
+
     def _make(self, op: str, operands: list[Value], name: str | None, args, kwargs) -> Value:
         span = caller_span()
         opdef = ops.get(op, span)

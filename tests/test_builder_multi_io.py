@@ -26,3 +26,15 @@ def test_several_inputs_and_outputs_keep_their_paths_and_print_as_rg():
     assert g.inputs_of("add") == ["dpn.res", "dpn.dense"]
     assert g.scopes["dpn"].block == "dual"
     assert structural_diff(g, resgraph.loads(to_rg(g))) == []
+
+
+def test_builder_mul_is_a_gate_edge():
+    """`b.mul` is the gate edge beside `b.add` and `b.concat`: its own kind, broadcast like add."""
+    from resgraph import Builder
+
+    b = Builder("gated")
+    x = b.input(8, 4, 4)
+    g = x.adaptive_avgpool(1).sigmoid()
+    graph = b.build(b.mul(x, g, name="gate").flatten())
+    assert {k for u, v, k, _ in graph.edges() if v == "gate"} == {"mul"}
+    assert str(graph.type_of("gate")) == "[8, 4, 4]"
