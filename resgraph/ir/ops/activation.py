@@ -10,6 +10,7 @@ from .registry import register
 
 class Activation(OpDef):
     attrs = NoAttrs
+    pointwise = True
     function_name: str  # attribute of torch / torch.nn.functional
 
     def saves(self, a, inputs, out):

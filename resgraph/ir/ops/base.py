@@ -93,6 +93,10 @@ class OpDef:
     edge: ClassVar[str] = "seq"
     edge_style: ClassVar[EdgeStyle | None] = None
     weighted: ClassVar[bool] = False  # conv/linear: counted as a layer in depth, paths and MAC splits
+    # Elementwise on its one input, nothing broadcast (activations, dropout): it computes the same
+    # values in any layout, so the back end runs it on a channels-last value inside a run of ops
+    # over channels rather than permuting back to NCHW for it (backend/permutes.py).
+    pointwise: ClassVar[bool] = False
     # -- memory ---------------------------------------------------------------------------------
     # "always": the output is a view of (or is) the first input; "eval": only in eval mode
     # (dropout); None: a fresh tensor.

@@ -106,6 +106,7 @@ class Dropout(OpDef):
     examples = ("dropout", "dropout(0.1)", "flatten -> dropout(0)")
     attrs = DropoutAttrs
     view = "eval"  # returns its input in eval mode, a fresh tensor in training
+    pointwise = True
     summary = "zero elements with probability p in training"
 
     def saves(self, a, inputs, out):
