@@ -51,3 +51,17 @@ model net {
         (4, 9, "mul() takes at least 2 operands, got 1"),
         (4, 19, "softmax(): dim = 0: input should be greater than or equal to 1"),
     ], found
+
+
+def test_softmax_takes_pytorchs_negative_dims():
+    """`softmax(-1)` is how PyTorch users write "the last dimension"; 0 (the batch) stays an error."""
+    import torch
+
+    g = resgraph.loads("model m {\n    input x[4, 3, 5]\n    out = x -> softmax(-1)\n}\n")
+    m = resgraph.compile(g).eval()
+    x = torch.randn(2, 4, 3, 5)
+    assert torch.equal(m(x), torch.softmax(x, -1))
+    with pytest.raises(resgraph.ResgraphError, match="dimension 0 is the batch"):
+        resgraph.loads("model m {\n    input x[4, 3, 5]\n    out = x -> softmax(0)\n}\n")
+    with pytest.raises(resgraph.ResgraphError, match=r"softmax\(dim=-3\) needs"):
+        resgraph.loads("model m {\n    input x[4, 3, 5]\n    out = x -> adaptive_avgpool(1) -> flatten -> softmax(-3)\n}\n")

@@ -36,7 +36,12 @@ class HardSwish(Activation):
 
 
 class SoftmaxAttrs(Attrs):
-    dim: int = Field(default=1, ge=1, le=3)  # tensor dimension: 1 is channels, 2 and 3 height and width
+    # tensor dimension: 1 is channels, 2 and 3 height and width; negatives count from the last, as
+    # in PyTorch (-1: the last dimension); 0 is the batch, which a per-sample op never reduces over
+    dim: int = Field(default=1, ge=-3, le=3)
+
+    def resolved_dim(self, rank: int) -> int:
+        return self.dim if self.dim > 0 else rank + 1 + self.dim
 
 
 @register
@@ -44,15 +49,18 @@ class Softmax(OpDef):
     name = "softmax"
     attrs = SoftmaxAttrs
     summary = "softmax along dim (1: over channels at each position)"
-    examples = ("softmax", "softmax(2)")
+    examples = ("softmax", "softmax(2)", "softmax(-1)")
 
     def infer(self, a: SoftmaxAttrs, inputs, names) -> TensorType:
         (x,) = inputs
-        if a.dim > x.rank:
+        if a.dim == 0:
+            raise ShapeMismatch("softmax(dim=0) would mix the samples of a batch: dimension 0 is the batch",
+                                "softmax(1) is over the channels; -1 is the last dimension")
+        if not 1 <= a.resolved_dim(x.rank) <= x.rank:
             raise ShapeMismatch(
-                f"softmax(dim={a.dim}) needs a tensor with a dimension {a.dim}, got {x} "
+                f"softmax(dim={a.dim}) needs a tensor with that dimension, got {x} "
                 f"(dimension 1 is the channels)",
-                f"use a dim between 1 and {x.rank}" if x.spatial else "use softmax(1) on a vector",
+                f"use a dim between 1 and {x.rank} (or -{x.rank} and -1)" if x.spatial else "use softmax(1) on a vector",
             )
         return x
 
@@ -65,4 +73,4 @@ class Softmax(OpDef):
     def emit(self, b, a: SoftmaxAttrs, inputs, types, out):
         import torch
 
-        return b.function(torch.softmax, inputs[0], a.dim)
+        return b.function(torch.softmax, inputs[0], a.resolved_dim(types[0].rank))
