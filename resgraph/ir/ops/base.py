@@ -167,8 +167,15 @@ class OpDef:
     def saves(self, attrs: Attrs, inputs: list[TensorType], out: TensorType) -> tuple[str, ...]:
         """What autograd keeps for backward (PyTorch's derivatives.yaml): "input", "output" (the
         float tensor), "indices" (int64 per output element), "mask" (a float per element), "stats"
-        (two floats per channel)."""
+        (two floats per channel), "per_sample" (`saved_per_sample` floats per sample)."""
         return ()
+
+    def saved_per_sample(self, attrs: Attrs, inputs: list[TensorType], out: TensorType) -> int:
+        """Floats per sample kept beside the tensors `saves` names, for an op whose `saves` says
+        "per_sample": statistics or masks sized by neither a whole operand nor the channels
+        (layer norm's mean and rstd per position, drop path's mask per sample, a product's partial
+        products)."""
+        raise NotImplementedError(f"op {self.name} saves \"per_sample\" but has no saved_per_sample")
 
     def label(self, attrs: Attrs | None) -> str:
         """The op and its key attributes as a drawing shows them, the way papers write them."""

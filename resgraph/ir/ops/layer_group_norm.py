@@ -49,7 +49,10 @@ class LayerNorm(OpDef):
         return None if n is None else 2 * n  # statistics, then one multiply-add per element
 
     def saves(self, a, inputs, out) -> tuple[str, ...]:
-        return ("input",)
+        return ("input", "per_sample")
+
+    def saved_per_sample(self, a, inputs, out) -> int:
+        return 2 * (out.numel() // out.channels)  # a mean and an rstd per position
 
     def emit(self, b, a: LayerNormAttrs, inputs, types, out):
         from torch import nn
@@ -93,7 +96,10 @@ class GroupNorm(OpDef):
         return None if n is None else 2 * n
 
     def saves(self, a, inputs, out) -> tuple[str, ...]:
-        return ("input",)
+        return ("input", "per_sample")
+
+    def saved_per_sample(self, a: GroupNormAttrs, inputs, out) -> int:
+        return 2 * a.groups  # a mean and an rstd per group
 
     def emit(self, b, a: GroupNormAttrs, inputs, types, out):
         from torch import nn

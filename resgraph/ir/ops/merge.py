@@ -138,7 +138,12 @@ class Mul(OpDef):
         return _elementwise_macs(inputs, out)
 
     def saves(self, a, inputs, out) -> tuple[str, ...]:
-        return ("input",)  # each operand's gradient is the product of the others
+        # each operand's gradient is the product of the others; from three operands on, the
+        # partial products (x * y in (x * y) * g) are kept too
+        return ("input", "per_sample") if len(inputs) > 2 else ("input",)
+
+    def saved_per_sample(self, a, inputs, out) -> int:
+        return sum(broadcast("mul", inputs[:k], [""] * k).numel() for k in range(2, len(inputs)))
 
     def emit(self, b, a, inputs, types, out):
         import operator

@@ -21,6 +21,12 @@ class DropPath(OpDef):
     summary = "stochastic depth: in training, zero each sample's branch with probability p and scale the rest by 1/(1-p)"
     examples = ("drop_path(0.1)", "drop_path")
 
+    def saves(self, a: DropPathAttrs, inputs, out) -> tuple[str, ...]:
+        return ("per_sample",) if a.p > 0 else ()  # the product keeps the mask, not x; p = 0 returns x
+
+    def saved_per_sample(self, a, inputs, out) -> int:
+        return 1  # the [N, 1, 1, 1] mask
+
     def emit(self, b, a: DropPathAttrs, inputs, types, out):
         from .modules import DropPath as Module
 

@@ -109,8 +109,9 @@ class Dropout(OpDef):
     pointwise = True
     summary = "zero elements with probability p in training"
 
-    def saves(self, a, inputs, out):
-        return ("mask",)  # one float per element on CPU (CUDA keeps one byte)
+    def saves(self, a: DropoutAttrs, inputs, out):
+        # one float per element on CPU (CUDA keeps one byte); p = 0 returns the input itself
+        return ("mask",) if a.p > 0 else ()
 
     def emit(self, b, a: DropoutAttrs, inputs, types, out):
         from torch import nn

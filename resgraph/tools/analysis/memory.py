@@ -16,12 +16,13 @@ from ...ir import Graph
 from .cost import require_known_size
 
 FLOAT_BYTES = 4
-SAVED_KINDS = ("input", "output", "indices", "mask", "stats")  # what `OpDef.saves` may name
+SAVED_KINDS = ("input", "output", "indices", "mask", "stats", "per_sample")  # what `OpDef.saves` may name
 
 def _saves(graph: Graph, name: str) -> tuple[str, ...]:
     """What the node's op keeps for backward: "input" (every operand: a product keeps both),
     "output" (each float tensor is stored once however many ops save it), "indices" (int64 per output element), "mask" (a float per element:
-    dropout on CPU; CUDA keeps one byte), "stats" (two floats per channel)."""
+    dropout on CPU; CUDA keeps one byte), "stats" (two floats per channel), "per_sample"
+    (`OpDef.saved_per_sample` floats per sample: layer norm's statistics, drop path's mask)."""
     operands = [graph.type_of(u) for u in graph.inputs_of(name)]
     return graph.opdef(name).saves(graph.attrs(name), operands, graph.type_of(name))
 
@@ -105,6 +106,10 @@ def training_saved(graph: Graph, batch_size: int = 1) -> TrainingSaved:
                 size += _bytes(graph, n, batch_size)
             elif what == "stats":
                 size += 2 * graph.type_of(n).channels * FLOAT_BYTES
+            elif what == "per_sample":
+                operands = [graph.type_of(u) for u in graph.inputs_of(n)]
+                floats = graph.opdef(n).saved_per_sample(graph.attrs(n), operands, graph.type_of(n))
+                size += floats * batch_size * FLOAT_BYTES
             else:
                 raise ValueError(f"op {op} saves {what!r}, which is not one of {SAVED_KINDS}")
         if size:

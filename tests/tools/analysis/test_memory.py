@@ -2,7 +2,8 @@
 
 Inference: a torch.fx.Interpreter runs the real module node by node, freeing values after their
 last use exactly as the generated code does, and records the distinct tensor storages alive after
-each node (views share storage, found by data pointer, not assumed). Training: a
+each node (views share storage, found by data pointer, not assumed; parameters and buffers are
+model state, not counted). Training: a
 saved_tensors_hooks pack hook sees every tensor autograd saves for backward; distinct storages
 that are not parameters or buffers are summed.
 """
@@ -22,6 +23,7 @@ def _storage(t: torch.Tensor) -> tuple[int, int]:
 
 
 def measured_inference_peak(module: torch.fx.GraphModule, x: torch.Tensor) -> int:
+    state = {_storage(t)[0] for t in [*module.parameters(), *module.buffers()]}  # a get_attr's value
     peak = 0
 
     class Probe(torch.fx.Interpreter):
@@ -30,7 +32,7 @@ def measured_inference_peak(module: torch.fx.GraphModule, x: torch.Tensor) -> in
             result = super().run_node(n)
             values = [x, result, *self.env.values()]
             live = dict(_storage(v) for v in values if isinstance(v, torch.Tensor))
-            peak = max(peak, sum(live.values()))
+            peak = max(peak, sum(n for ptr, n in live.items() if ptr not in state))
             return result
 
     module.eval()
