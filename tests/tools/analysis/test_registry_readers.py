@@ -59,7 +59,7 @@ def test_paths_count_each_edge_kind(gated):
     # around both blocks by the skip; then fc
     assert p.distribution == {1: 1, 3: 4}
     figures = p.figures()
-    assert list(figures)[:4] == ["add_edges", "concat_edges", "prod_test_edges", "mean_fan_in"]
+    assert list(figures)[:5] == ["add_edges", "concat_edges", "mul_edges", "prod_test_edges", "mean_fan_in"]
     assert figures["prod_test_edges"] == 4
     text = _text(path_table(p))
     assert "gate (prod_test) edges" in text and "mean fan-in of add/concat/prod_test" in text
