@@ -62,9 +62,9 @@ def test_paths_count_each_edge_kind(gated):
     assert list(figures)[:5] == ["add_edges", "concat_edges", "mul_edges", "prod_test_edges", "mean_fan_in"]
     assert figures["prod_test_edges"] == 4
     text = _text(path_table(p))
-    assert "gate (prod_test) edges" in text and "mean fan-in of add/concat/prod_test" in text
+    assert "gate (prod_test) edges" in text and "mean fan-in of add/concat/mul/prod_test" in text
     with pytest.raises(AttributeError):
-        p.mul_edges  # noqa: B018  (no such kind is registered)
+        p.nosuch_edges  # noqa: B018  (no such kind is registered)
 
 
 @pytest.mark.parametrize("batch", [1, 2])
