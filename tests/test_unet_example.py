@@ -55,16 +55,17 @@ def test_transposed_decoder_counts_its_parameters():
 @pytest.mark.parametrize("decoder", DECODERS)
 def test_O1_equals_O0(decoder):
     module = resgraph.compile(load(decoder), seed=0).eval()
+    gen = torch.Generator().manual_seed(0)
     for m in module.modules():  # statistics away from the fresh 0 and 1, so folding BN matters
         if isinstance(m, nn.BatchNorm2d):
-            m.running_mean.uniform_(-0.2, 0.2)
-            m.running_var.uniform_(0.5, 1.5)
+            m.running_mean.uniform_(-0.2, 0.2, generator=gen)
+            m.running_var.uniform_(0.5, 1.5, generator=gen)
     x = torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(1))
     optimized = resgraph.optimize(copy.deepcopy(module), opt_level=1)
     with torch.no_grad():
         y0, y1 = module(x), optimized(x)
     assert y0.shape == (2, 2, 64, 64)
-    assert (y1 - y0).abs().max().item() <= 1e-4
+    assert (y1 - y0).abs().max().item() <= 1e-5 * y0.abs().max().item()  # float32 rounding, relative
 
 
 @pytest.mark.parametrize("decoder", DECODERS)
