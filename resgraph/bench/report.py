@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 
+def _error(d: dict) -> str:
+    return f"  (err {d['max_abs_err']:.1e})" if "max_abs_err" in d else ""
+
+
+def _skipped(results: dict) -> list[str]:
+    return [r["skipped"] for r in results["models"].values() if "skipped" in r]
+
 
 def _rows(results: dict):
     """(model, title, [(variant, value text, ratio)]) for every table."""
     for model, r in results["models"].items():
+        if "skipped" in r:
+            continue
         for batch, rows in r["inference"].items():
-            yield model, f"inference, {batch} (eval, no grad)", [
-                (v, f"{d['median_s'] * 1e3:.1f} ms", d["ratio"]) for v, d in rows.items()]
+            yield model, f"inference, {batch} (eval, no grad; max abs error vs eager)", [
+                (v, f"{d['median_s'] * 1e3:.1f} ms" + _error(d), d["ratio"]) for v, d in rows.items()]
         if "step time" in r.get("training", {}):
             yield model, "training step (forward + backward + SGD)", [
                 (v, f"{d['median_s'] * 1e3:.0f} ms", d["ratio"]) for v, d in r["training"]["step time"].items()]
@@ -28,6 +37,7 @@ def table(results: dict) -> str:
         width = max(len(v) for v, _, _ in rows)
         out.append(f"\n{model} — {title}")
         out += [f"  {v:<{width}}  {val:>26}  {ratio:6.2f}x" for v, val, ratio in rows]
+    out += [f"\nskipped {why}" for why in _skipped(results)]
     return "\n".join(out)
 
 
@@ -40,4 +50,5 @@ def markdown(results: dict) -> str:
     for model, title, rows in _rows(results):
         out += ["", f"## {model}: {title}", "", "| variant | value | ratio to eager |", "|---|---|---|"]
         out += [f"| {v} | {val} | {ratio:.2f} |" for v, val, ratio in rows]
+    out += [f"\nSkipped {why}" for why in _skipped(results)]
     return "\n".join(out) + "\n"

@@ -64,6 +64,13 @@ def inference(name: str, device: str, batch: int, size: int, *, compile: bool, a
     return out
 
 
+def max_errors(steps: dict[str, Callable[[], object]]) -> dict[str, float]:
+    """{variant: max abs difference of its output from eager's}: every row computes the same function."""
+    outputs = {name: run() for name, run in steps.items()}
+    want = outputs[EAGER].float()
+    return {name: (y.float() - want).abs().max().item() for name, y in outputs.items()}
+
+
 def training_names(name: str) -> list[str]:
     names = [EAGER, "eager channels_last", "resgraph -O0", "resgraph -O0 channels_last"]
     if name.startswith("densenet"):
