@@ -49,11 +49,15 @@ def bench_model(name: str, a: argparse.Namespace, result: dict, checkpoint) -> N
     for batch in a.batch:
         progress(f"{name}: inference, batch {batch}, {a.size}x{a.size}")
         steps = variants.inference(name, a.device, batch, a.size, compile=a.compile, amp=a.amp, weights=weights)
-        errors = variants.max_errors(steps)  # each variant's first call: also a warm-up round
+        errors, failed = variants.max_errors(steps)  # each variant's first call: also a warm-up round
+        for v, why in failed.items():
+            progress(f"{name} b{batch}: {v} failed: {why}")
         timed = interleaved(
-            steps, baseline=variants.EAGER, repeats=a.repeats, warmup=max(a.warmup - 1, 0), device=a.device,
+            {v: step for v, step in steps.items() if v not in failed}, baseline=variants.EAGER,
+            repeats=a.repeats, warmup=max(a.warmup - 1, 0), device=a.device,
             progress=lambda m: progress(f"{name} b{batch}: {m}"))
-        result["inference"][f"batch {batch}"] = {v: {**t, "max_abs_err": errors[v]} for v, t in timed.items()}
+        result["inference"][f"batch {batch}"] = {
+            v: {**timed[v], "max_abs_err": errors[v]} if v in timed else {"failed": failed[v]} for v in steps}
         del steps
         checkpoint()
     if a.train:

@@ -64,11 +64,21 @@ def inference(name: str, device: str, batch: int, size: int, *, compile: bool, a
     return out
 
 
-def max_errors(steps: dict[str, Callable[[], object]]) -> dict[str, float]:
-    """{variant: max abs difference of its output from eager's}: every row computes the same function."""
-    outputs = {name: run() for name, run in steps.items()}
-    want = outputs[EAGER].float()
-    return {name: (y.float() - want).abs().max().item() for name, y in outputs.items()}
+def max_errors(steps: dict[str, Callable[[], object]]) -> tuple[dict[str, float], dict[str, str]]:
+    """({variant: max abs difference of its output from eager's}, {variant: why it failed}).
+
+    Every row computes the same function, and this shows it. A variant that raises (torch's
+    optimize_for_inference refuses a broadcasting `mul`, as in squeeze-excitation) is reported
+    with its error instead of ending the run.
+    """
+    want = steps[EAGER]().float()
+    errors, failed = {}, {}
+    for name, run in steps.items():
+        try:
+            errors[name] = (run().float() - want).abs().max().item()
+        except Exception as exc:  # noqa: BLE001 - any failure of a contestant is a row, not a crash
+            failed[name] = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
+    return errors, failed
 
 
 def training_names(name: str) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import torch
 
 from resgraph.bench import reference as references
 from resgraph.bench import run as bench_run
@@ -94,3 +95,21 @@ def test_where_installed_the_library_model_is_the_reference_and_loads_strictly(m
     assert type(eager).__module__.startswith(library)
     assert references.source(model) == f"{library} {lib.__version__} {model}"
     references.ours(model, eager.state_dict())  # strict: a missing or extra key raises
+
+
+def test_a_contestant_that_raises_is_a_failed_row_not_a_crash():
+    from resgraph.bench import variants
+    from resgraph.bench.report import markdown, table
+
+    def refuses():
+        raise RuntimeError("mkldnn_mul_out: currently mkldnn not support broadcasting\nmore")
+
+    x = torch.ones(2)
+    errors, failed = variants.max_errors({"eager": lambda: x, "ours": lambda: x + 1e-6, "trick": refuses})
+    assert errors["eager"] == 0 and 0 < errors["ours"] < 1e-5 and set(errors) == {"eager", "ours"}
+    assert failed == {"trick": "RuntimeError: mkldnn_mul_out: currently mkldnn not support broadcasting"}
+    rows = {"eager": {"median_s": 0.01, "ratio": 1.0, "max_abs_err": 0.0}, "trick": {"failed": failed["trick"]}}
+    results = {"command": "c", "machine": {}, "models": {"m": {"inference": {"batch 1": rows}}}}
+    assert "  trick  failed: RuntimeError: mkldnn_mul_out" in table(results)
+    assert all(len(line) <= 80 for line in table(results).splitlines())
+    assert f"| trick | {failed['trick']} | failed |" in markdown(results)
