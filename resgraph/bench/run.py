@@ -8,6 +8,7 @@ apply to it, all holding the same weights, timed interleaved. Ratios are ours / 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import platform
 import sys
@@ -19,7 +20,7 @@ import torch
 from ..errors import ResgraphError, Span, UsageError
 from ..syntax.loader import unwritable, write_file
 from . import construct, memory, variants
-from .reference import reference, source
+from . import reference as references
 from .report import markdown, table
 from .timing import interleaved
 
@@ -30,8 +31,10 @@ def progress(msg: str) -> None:
 
 def machine(device: str) -> dict:
     info = {"python": platform.python_version(), "torch": torch.__version__, "device": device,
-            "cpu": platform.processor() or platform.machine(), "threads": torch.get_num_threads(),
-            "reference": source()}
+            "cpu": platform.processor() or platform.machine(), "threads": torch.get_num_threads()}
+    for library in ("torchvision", "timm"):
+        if references.installed(library):
+            info[library] = importlib.import_module(library).__version__
     if device.startswith("cuda"):
         info["gpu"] = torch.cuda.get_device_name()
     return info
@@ -40,14 +43,21 @@ def machine(device: str) -> dict:
 def bench_model(name: str, a: argparse.Namespace, result: dict, checkpoint) -> None:
     """Fill `result` section by section, calling checkpoint() after each (a long run keeps its figures)."""
     torch.manual_seed(0)
-    weights = reference(name).state_dict()
+    result["reference"] = references.source(name)
+    weights = references.reference(name).state_dict()
     result.update(inference={}, training={})
     for batch in a.batch:
         progress(f"{name}: inference, batch {batch}, {a.size}x{a.size}")
         steps = variants.inference(name, a.device, batch, a.size, compile=a.compile, amp=a.amp, weights=weights)
-        result["inference"][f"batch {batch}"] = interleaved(
-            steps, baseline=variants.EAGER, repeats=a.repeats, warmup=a.warmup, device=a.device,
+        errors, failed = variants.max_errors(steps)  # each variant's first call: also a warm-up round
+        for v, why in failed.items():
+            progress(f"{name} b{batch}: {v} failed: {why}")
+        timed = interleaved(
+            {v: step for v, step in steps.items() if v not in failed}, baseline=variants.EAGER,
+            repeats=a.repeats, warmup=max(a.warmup - 1, 0), device=a.device,
             progress=lambda m: progress(f"{name} b{batch}: {m}"))
+        result["inference"][f"batch {batch}"] = {
+            v: {**timed[v], "max_abs_err": errors[v]} if v in timed else {"failed": failed[v]} for v in steps}
         del steps
         checkpoint()
     if a.train:
@@ -111,8 +121,14 @@ def run(a: argparse.Namespace, command: str) -> dict:
         write_file(a.json, json.dumps(results, indent=1))
 
     for name in a.models:
+        why = references.unavailable(name)
+        if why:
+            progress(f"skipped {why}")
+            results["models"][name] = {"skipped": why}
+            continue
         results["models"][name] = {}
         bench_model(name, a, results["models"][name], checkpoint)
+    checkpoint()
     print(table(results))
     progress(f"wrote {a.json}")
     if a.markdown:
@@ -138,12 +154,8 @@ def main(argv: list[str] | None = None, prog: str = "python benchmarks/run.py") 
     """Usage errors exit 2 with their message (as argparse's own do), other resgraph errors 1."""
     argv = sys.argv[1:] if argv is None else argv
     a = parser(prog).parse_args(argv)
-    from . import eager
-
     try:
-        unknown = [m for m in a.models if m not in eager.names()]
-        if unknown:
-            raise UsageError(f"no eager reference for {', '.join(unknown)}", hint=f"models: {', '.join(eager.names())}")
+        references.check(a.models)
         run(a, f"{prog} " + " ".join(argv))
     except ResgraphError as exc:
         print(exc, file=sys.stderr)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import contextlib
+import io
 from typing import Callable
 
 import torch
@@ -62,6 +63,24 @@ def inference(name: str, device: str, batch: int, size: int, *, compile: bool, a
         out["eager channels_last bf16"] = _runner(cl, xc, device, amp=True)
         out["resgraph -O1 bf16"] = _runner(o1, x, device, amp=True)
     return out
+
+
+def max_errors(steps: dict[str, Callable[[], object]]) -> tuple[dict[str, float], dict[str, str]]:
+    """({variant: max abs difference of its output from eager's}, {variant: why it failed}).
+
+    Every row computes the same function, and this shows it. A variant that raises (torch's
+    optimize_for_inference refuses a broadcasting `mul`, as in squeeze-excitation) is reported
+    with its error instead of ending the run.
+    """
+    want = steps[EAGER]().float()
+    errors, failed = {}, {}
+    for name, run in steps.items():
+        try:
+            with contextlib.redirect_stderr(io.StringIO()):  # torch.fx prints the traceback before raising
+                errors[name] = (run().float() - want).abs().max().item()
+        except Exception as exc:  # noqa: BLE001 - any failure of a contestant is a row, not a crash
+            failed[name] = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
+    return errors, failed
 
 
 def training_names(name: str) -> list[str]:

@@ -50,12 +50,9 @@ def check_models(models: list[str], size: int) -> None:
     """Every model has an eager reference and takes a size x size input: usage errors (exit 2)
     found in a second, not after minutes of benchmarking the models before it."""
     from .. import api
-    from ..bench import eager
+    from ..bench import reference
 
-    unknown = [m for m in models if m not in eager.names()]
-    if unknown:
-        raise UsageError(f"no eager reference for {', '.join(unknown)}",
-                         hint=f"bench runs: {', '.join(eager.names())}")
+    reference.check(models)
     for m in models:
         try:
             api.load(m, input_shape=(3, size, size))

@@ -38,6 +38,7 @@ def zoo(
     from ..api import load
     from ..errors import UsageError
     from ..tools.analysis.tables import Col, fitted
+    from ..zoo.reference import describe
 
     everything = index.model_names()
     known = set(everything) | {index.family(m) for m in everything}
@@ -56,7 +57,7 @@ def zoo(
             entries.append({
                 "model": name, "family": index.family(name), "input": list(graph.type_of(graph.inputs[0]).dims()),
                 "params": graph.param_count(), "macs_conv_linear": weighted, "macs_all": total,
-                "reference": reference(graph.doc),
+                "reference": describe(graph.doc),
             })
     if as_json:
         typer.echo(json.dumps(entries, indent=2))
@@ -68,11 +69,6 @@ def zoo(
              _giga(e["macs_conv_linear"]), _giga(e["macs_all"]), e["reference"]] for e in entries]
     out = console()
     out.print(fitted("resgraph zoo", cols, rows, out.width), crop=False)
-
-
-def reference(doc: str | None) -> str:
-    """What a zoo docstring says before its first colon: "ResNet-50 v1.5 (He et al. 2015; ...)"."""
-    return " ".join((doc or "").split()).split(": ")[0]
 
 
 def _natural(name: str) -> tuple:
