@@ -265,6 +265,13 @@ def test_docs_show_the_shipped_specs_verbatim():
     doc = (Path(__file__).parents[2] / "docs" / "zoo.md").read_text()
     blocks = re.findall(r"```rg\n(.*?)```", doc, re.DOTALL)
     shipped = "\n".join(p.read_text() for p in zoo.spec_files())
-    assert len(blocks) == 8 and all(b in shipped for b in blocks)
+    assert len(blocks) == 13 and all(b in shipped for b in blocks)
     for name, count in EXPECTED_PARAMS.items():
         assert re.search(rf"\| `{name}` \| [a-z0-9_]+ \| {count:,} \|", doc), name
+
+
+def test_the_dual_path_picture_is_drawn_from_a_spec_that_checks():
+    """docs/img/dpn_dual_path.png is drawn from docs/img/dpn_stage.rg: both halves of each block."""
+    graph = resgraph.load(Path(__file__).parents[2] / "docs" / "img" / "dpn_stage.rg")
+    kinds = {k for _, _, k, _ in graph.edges()}
+    assert {"add", "concat"} <= kinds and str(graph.type_of(graph.output)) == "[128, 56, 56]"
