@@ -58,7 +58,7 @@ class Softmax(OpDef):
                                 "softmax(1) is over the channels; -1 is the last dimension")
         if not 1 <= a.resolved_dim(x.rank) <= x.rank:
             raise ShapeMismatch(
-                f"softmax(dim={a.dim}) needs a tensor with that dimension, got {x} "
+                f"softmax(dim={a.dim}) needs a tensor with a dimension {a.dim}, got {x} "
                 f"(dimension 1 is the channels)",
                 f"use a dim between 1 and {x.rank} (or -{x.rank} and -1)" if x.spatial else "use softmax(1) on a vector",
             )
