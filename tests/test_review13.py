@@ -49,7 +49,7 @@ model net {
         (3, 42, "undefined name 'nope'"),
         (3, 51, "bn() has no attribute 'foo'"),
         (4, 9, "mul() takes at least 2 operands, got 1"),
-        (4, 19, "softmax(): dim = 0: input should be greater than or equal to 1"),
+        (4, 19, "softmax(): dim = 0: value error, dimension 0 is the batch, which a per-sample softmax never mixes"),
     ], found
 
 

@@ -3,7 +3,7 @@ and softmax over channels (attention maps)."""
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ..types import TensorType
 from .activation import Activation
@@ -40,6 +40,13 @@ class SoftmaxAttrs(Attrs):
     # in PyTorch (-1: the last dimension); 0 is the batch, which a per-sample op never reduces over
     dim: int = Field(default=1, ge=-3, le=3)
 
+    @field_validator("dim")
+    @classmethod
+    def _not_the_batch(cls, dim: int) -> int:
+        if dim == 0:
+            raise ValueError("dimension 0 is the batch, which a per-sample softmax never mixes")
+        return dim
+
     def resolved_dim(self, rank: int) -> int:
         return self.dim if self.dim > 0 else rank + 1 + self.dim
 
@@ -53,9 +60,6 @@ class Softmax(OpDef):
 
     def infer(self, a: SoftmaxAttrs, inputs, names) -> TensorType:
         (x,) = inputs
-        if a.dim == 0:
-            raise ShapeMismatch("softmax(dim=0) would mix the samples of a batch: dimension 0 is the batch",
-                                "softmax(1) is over the channels; -1 is the last dimension")
         if not 1 <= a.resolved_dim(x.rank) <= x.rank:
             raise ShapeMismatch(
                 f"softmax(dim={a.dim}) needs a tensor with a dimension {a.dim}, got {x} "
