@@ -86,56 +86,51 @@ def broadcast(op: str, inputs: list[TensorType], names: list[str]) -> TensorType
     return TensorType(channels, known.spatial, ref.scale)
 
 
-def _elementwise_macs(inputs: list[TensorType], out: TensorType) -> int | None:
-    n = out.numel()
-    return None if n is None else n * (len(inputs) - 1)
+class Elementwise(OpDef):
+    """A merge that combines its broadcast operands elementwise with `function` (add, mul)."""
 
-
-@register
-class Add(OpDef):
-    name = "add"
-    examples = ("add(y)", "relu -> add(y)", "conv(8, 3) -> add(y)")
     min_inputs = 2
     max_inputs = None
     operands = "names"
-    edge = "add"
-    edge_style = EdgeStyle("#1f6fd1", "dashed", 2.0, "skip (add)", "-.->", 1, "#ffffff", "+")
     attrs = NoAttrs
-    summary = "elementwise sum: the residual (skip) connection F(x) + x; [C,1,1] and [1,H,W] operands broadcast"
+    function_name: str  # attribute of the operator module
 
     def infer(self, a, inputs, names) -> TensorType:
-        return broadcast("add", inputs, names)
+        return broadcast(self.name, inputs, names)
 
     def macs(self, a, inputs, out) -> int | None:
-        return _elementwise_macs(inputs, out)
+        n = out.numel()
+        return None if n is None else n * (len(inputs) - 1)
 
     def emit(self, b, a, inputs, types, out):
         import operator
 
+        fn = getattr(operator, self.function_name)
         acc = inputs[0]
         for x in inputs[1:]:
-            acc = b.function(operator.add, acc, x)
+            acc = b.function(fn, acc, x)
         return acc
 
 
 @register
-class Mul(OpDef):
+class Add(Elementwise):
+    name = "add"
+    examples = ("add(y)", "relu -> add(y)", "conv(8, 3) -> add(y)")
+    edge = "add"
+    edge_style = EdgeStyle("#1f6fd1", "dashed", 2.0, "skip (add)", "-.->", 1, "#ffffff", "+")
+    function_name = "add"
+    summary = "elementwise sum: the residual (skip) connection F(x) + x; [C,1,1] and [1,H,W] operands broadcast"
+
+
+@register
+class Mul(Elementwise):
     name = "mul"
     aliases = ("multiply",)
-    min_inputs = 2
-    max_inputs = None
-    operands = "names"
     edge = "mul"
     edge_style = EdgeStyle("#7b2cbf", "dotted", 1.8, "gate (mul)", "-..->", 3, "#f3e8ff")
-    attrs = NoAttrs
+    function_name = "mul"
     summary = "elementwise product: the gate of SE and spatial attention x * g; [C,1,1] and [1,H,W] operands broadcast"
     examples = ("mul(g)", "mul(y)", "mul(y, g)")
-
-    def infer(self, a, inputs, names) -> TensorType:
-        return broadcast("mul", inputs, names)
-
-    def macs(self, a, inputs, out) -> int | None:
-        return _elementwise_macs(inputs, out)
 
     def saves(self, a, inputs, out) -> tuple[str, ...]:
         # each operand's gradient is the product of the others; from three operands on, the
@@ -144,14 +139,6 @@ class Mul(OpDef):
 
     def saved_per_sample(self, a, inputs, out) -> int:
         return sum(broadcast("mul", inputs[:k], [""] * k).numel() for k in range(2, len(inputs)))
-
-    def emit(self, b, a, inputs, types, out):
-        import operator
-
-        acc = inputs[0]
-        for x in inputs[1:]:
-            acc = b.function(operator.mul, acc, x)
-        return acc
 
 
 @register
