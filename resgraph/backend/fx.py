@@ -28,6 +28,7 @@ from ..errors import CompileError, UsageError
 from ..ir import Graph
 from ..ir.naming import name_problem
 from .init import initialize, scheme_of
+from .module import ResgraphModule
 from .permutes import keep_channels_last
 
 
@@ -124,7 +125,7 @@ def build_module(graph: Graph, *, seed: int | None = None) -> fx.GraphModule:
                 out.meta["resgraph_op"] = opdef.name
     fxg.output(values[graph.output])
     keep_channels_last(fxg)  # runs of ops over channels: one permute in, one out
-    gm = fx.GraphModule(nn.Module(), fx.Graph(), class_name=class_name(graph.name))
+    gm = ResgraphModule(nn.Module(), fx.Graph(), class_name=class_name(graph.name))
     root = _module_tree(graph, emitter.modules, emitter.held)
     for name, child in root.named_children():  # fx would copy them in fx node order, not in the spec's
         gm.add_module(name, child)
