@@ -9,11 +9,13 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import asdict, dataclass, field
+from html import escape
 
 from ...errors import UsageError
 from ...ir import Graph
 from .cost import CostTotals, LayerCost, cost_totals, layer_costs
 from .memory import FLOAT_BYTES, inference_peak, training_saved
+from .units import mib, si
 
 
 @dataclass
@@ -70,6 +72,36 @@ class Summary:
                              "" if r.activation_bytes is None else r.activation_bytes,
                              " ".join(r.connected_to), r.layers])
         return out.getvalue()
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows the table `resgraph summary` prints, with its totals, not a dataclass dump."""
+        t = self.totals
+        head = ["layer", "op", "output shape", "params", "MACs", "activations", "connected to"]
+        right = {"params", "MACs", "activations"}
+
+        def cells(values: list[str], tag: str) -> str:
+            return "<tr>" + "".join(
+                f'<{tag} style="text-align:{"right" if h in right else "left"}">{escape(v)}</{tag}>'
+                for h, v in zip(head, values)) + "</tr>"
+
+        body = "".join(cells([r.name, r.op, r.shape, f"{r.params:,}" if r.params else "",
+                              si(r.macs) if r.macs else ("?" if r.macs is None else ""),
+                              mib(r.activation_bytes), ", ".join(r.connected_to)], "td") for r in self.rows)
+        acts = self.scaled(None if t.activations is None else t.activations * FLOAT_BYTES)
+        total = cells(["total", "", "", f"{t.params:,}", si(self.scaled(t.macs)), mib(acts), ""], "th")
+        peak = f" at {self.inference_peak_at}" if self.inference_peak_at else ""
+        notes = [
+            ("MACs, conv + linear", si(self.scaled(t.weighted_macs))),
+            ("MACs, other ops", si(self.scaled(t.other_macs))),
+            ("inference peak", mib(self.inference_peak_bytes) + peak),
+            ("training, saved for backward", mib(self.training_saved_bytes)),
+        ]
+        foot = "".join(f"<li>{escape(k)}: {escape(v)}</li>" for k, v in notes)
+        return (
+            f"<div><b>{escape(self.model)}</b> (batch size {self.batch_size})"
+            f'<div style="max-height:30em;overflow:auto"><table><thead>{cells(head, "th")}</thead>'
+            f"<tbody>{body}</tbody><tfoot>{total}</tfoot></table></div><ul>{foot}</ul></div>"
+        )
 
 
 def _shape(batch_size: int, cost: LayerCost) -> str:

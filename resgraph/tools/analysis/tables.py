@@ -1,4 +1,4 @@
-"""Human-readable renderings (rich tables, SI-prefixed numbers) of the analysis results.
+"""Human-readable renderings (rich tables fitted to the console) of the analysis results.
 
 Tables are fitted to the console's width (`fitted`): a name or a number is never cut, so a table
 that is too wide wraps its descriptive text, then drops its optional columns, and at last shows
@@ -19,26 +19,7 @@ from rich.text import Text
 
 from .paths import PathStats, edge_labels, fan_in_label
 from .summary import Summary
-
-
-def si(value: float | None, unit: str = "") -> str:
-    """3 significant figures with a k/M/G/T prefix: 4089184256 → '4.09 G'."""
-    if value is None:
-        return "?"
-    for factor, prefix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= factor:
-            return f"{value / factor:.3g} {prefix}{unit}"
-    return f"{value:g} {unit}".rstrip() if isinstance(value, float) else f"{value} {unit}".rstrip()
-
-
-def mib(value: int | None) -> str:
-    """Bytes in binary units: 1024 → '1.0 KiB'."""
-    if value is None:
-        return "?"
-    for factor, unit in ((2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")):
-        if value >= factor:
-            return f"{value / factor:.1f} {unit}"
-    return f"{value} B"
+from .units import mib, si
 
 
 def big(n: int) -> str:
