@@ -12,7 +12,8 @@ from html import escape
 
 from ..ir import Graph
 
-NO_PICTURE = "no picture: drawing the graph needs Graphviz's <code>dot</code> (apt-get install graphviz)"
+NO_PICTURE = "no picture: drawing needs Graphviz's <code>dot</code> (apt-get install graphviz)"
+LAYOUT = "display:flex;flex-wrap:wrap;gap:1.5em;align-items:flex-start"  # table left, picture right
 
 
 class NotebookDisplay:
@@ -34,8 +35,7 @@ class NotebookDisplay:
         svg = graph._repr_svg_()
         picture = _inline(svg) if svg else f"<p><i>{NO_PICTURE}</i></p>"
         return (
-            '<div class="resgraph-module" style="display:flex;flex-wrap:wrap;gap:1.5em;align-items:flex-start">'
-            f"{_table(self, graph)}"
+            f'<div class="resgraph-module" style="{LAYOUT}">{_table(self, graph)}'
             f'<div style="max-height:40em;overflow:auto">{picture}</div></div>'
         )
 
