@@ -112,6 +112,17 @@ class GraphIndex:
                     seen.append(u)
         return seen
 
+    def health(self, path: str, span: Span) -> tuple[bool, bool, bool]:
+        """How whole a scope is, for finding the instance an error at `span` (in its block) came
+        from, which sorts first: whether it holds a typed layer made at `span` (an instance that
+        failed there lacks one), whether all its layers have types, whether its value is used."""
+        members, g = self.members.get(path, []), self.graph
+        key, inside = span_key(span), set(members)
+        built = any(key == span_key(g.span(n)) and g.type_of(n) is not None for n in members)
+        typed = bool(members) and all(g.type_of(n) is not None for n in members)
+        used = any(n == g.output or any(u not in inside for u in g.nx.successors(n)) for n in members)
+        return built, typed, used
+
     def block_instances(self, block: str) -> list[str]:
         """The scope paths of every instance of block `block`."""
         return [p for p, s in self.graph.scopes.items() if s.kind == "block" and s.block == block]

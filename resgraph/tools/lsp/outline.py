@@ -1,5 +1,6 @@
 """The document's outline and folds: models, blocks and their bindings as symbols; definitions,
-loops, conditionals and long docstrings as folding ranges; and formatting, `resgraph fmt`'s."""
+loops, conditionals, bindings and docstrings of several lines as folding ranges; and formatting,
+`resgraph fmt`'s."""
 
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ def folds(source: Source, file: ast.File) -> list[tuple[int, int]]:
             out.append(_fold(source, node.span))
             if node.doc_span is not None:
                 out.append(_fold(source, node.doc_span))
-            out += [_fold(source, st.span) for st in statements(node.body) if isinstance(st, (ast.For, ast.If))]
+            out += [_fold(source, st.span) for st in statements(node.body) if isinstance(st, (ast.For, ast.If, ast.Bind))]
     if file.doc_span is not None:
         out.append(_fold(source, file.doc_span))
     return sorted({f for f in out if f[1] > f[0]})
