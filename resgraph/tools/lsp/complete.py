@@ -1,8 +1,9 @@
 """Completion: op names with their signatures, blocks in scope, names in scope, and inside a call
 its attribute keywords (an op's) or parameters (a block's or a base model's).
 
-While typing, the text seldom parses, so the context is read from the text before the cursor and
-the names from the latest version that parsed (`good`).
+While typing, the text seldom parses, so the context is read from the text before the cursor, and
+the names from the text without the cursor's line if that parses, else from the latest version
+that parsed (`good`).
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from pathlib import Path
 from lsprotocol import types
 
 from ... import zoo
+from ...errors import ResgraphError, Source
 from ...ir import ops
 from ...ir.ops.table import signature
+from ...syntax import ast
+from ...syntax.parser import parse
 from .analysis import Analysis
 from .ast_index import Pos, bindings, definition_at
 from .hover import attr_text, block_header
@@ -44,7 +48,7 @@ def completions(text: str, pos: Pos, analysis: Analysis, good: Analysis | None) 
         return []
     offset = sum(len(line) + 1 for line in lines[:pos[0] - 1]) + len(before)
     call = _open_call(text, offset)
-    names = _names(good, pos[0])
+    names = _names(*_parsed_around(analysis, good, lines, pos[0]), pos[0])
     if call is not None:
         callee, written, is_params = call
         if is_params:  # a definition's parameters: after `name:`, a type
@@ -80,15 +84,25 @@ def _blocks(analysis: Analysis, chain: bool) -> list[types.CompletionItem]:
             for name, (bdef, home) in blocks_in_scope(analysis).items()]
 
 
-def _names(analysis: Analysis, line: int) -> list[types.CompletionItem]:
-    """The names bound in the definition around `line` (of the latest text that parsed)."""
-    if analysis.file is None:
-        return []
-    defn = definition_at(analysis.file, line)
+def _parsed_around(analysis: Analysis, good: Analysis, lines: list[str], line: int) -> tuple[Source, ast.File | None]:
+    """A parse of the document to read names from: this text's, else this text's without the
+    line being typed, else the latest one that parsed."""
+    if analysis.file is not None:
+        return analysis.source, analysis.file
+    source = Source(analysis.source.path, "\n".join([*lines[:line - 1], "", *lines[line:]]))
+    try:
+        return source, parse(source)
+    except ResgraphError:
+        return good.source, good.file
+
+
+def _names(source: Source, file: ast.File | None, line: int) -> list[types.CompletionItem]:
+    """The names bound in the definition around `line`."""
+    defn = definition_at(file, line) if file is not None else None
     if defn is None:
         return []
     seen, out = set(), []
-    for b in bindings(analysis.source, defn):
+    for b in bindings(source, defn):
         if b.name not in seen:
             seen.add(b.name)
             kind = types.CompletionItemKind.Variable if b.is_value else types.CompletionItemKind.Constant
