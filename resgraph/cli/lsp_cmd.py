@@ -36,4 +36,4 @@ def register(app) -> None:
         from .. import __version__
         from ..tools.lsp.server import serve
 
-        serve(__version__)
+        raise typer.Exit(serve(__version__))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from pathlib import Path
 
 from lsprotocol import types
@@ -40,6 +41,7 @@ class ResgraphServer(LanguageServer):
         self.analyses: dict[str, tuple[tuple, Analysis]] = {}  # URI → (what it was made from, analysis)
         self.good: dict[str, Analysis] = {}  # URI → its latest analysis whose text parsed
         self.generation = 0  # counts text events: an open document's change can change another's imports
+        self.shut_down = False  # the client asked for shutdown before exit (exit status 0, else 1)
 
     # -- documents ------------------------------------------------------------------------------
     def source_path(self, uri: str) -> tuple[Path | None, str]:
@@ -117,6 +119,17 @@ class ResgraphServer(LanguageServer):
 def build_server(version: str) -> ResgraphServer:
     """The server with every feature registered; `version` is what it tells the client it is."""
     server = ResgraphServer(version)
+
+    @server.feature(types.SHUTDOWN)
+    def on_shutdown(ls: ResgraphServer, params: None) -> None:
+        ls.shut_down = True
+
+    @server.feature(types.EXIT)
+    def on_exit(ls: ResgraphServer, params: None) -> None:
+        # Leave now: pygls would wait for its reader thread, which waits on stdin until the editor
+        # closes the pipe. Every response is written and flushed by then.
+        sys.stderr.flush()
+        os._exit(0 if ls.shut_down else 1)
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: ResgraphServer, params: types.DidOpenTextDocumentParams) -> None:
@@ -213,6 +226,10 @@ def build_server(version: str) -> ResgraphServer:
     return server
 
 
-def serve(version: str) -> None:
-    """Run the server on stdin and stdout until the client says exit."""
-    build_server(version).start_io()
+def serve(version: str) -> int:
+    """Run the server on stdin and stdout. The client's exit ends the process (status 0 after a
+    shutdown request, else 1, as the protocol says); if stdin closes first, this returns 1 (0
+    after a shutdown request)."""
+    server = build_server(version)
+    server.start_io()
+    return 0 if server.shut_down else 1

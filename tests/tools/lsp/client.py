@@ -92,11 +92,13 @@ class Client:
         elif "method" in msg:
             self.notifications.append(msg)
 
-    def close(self) -> int:
+    def close(self) -> tuple[int, str]:
+        """Shut the server down as an editor does; its exit status and the end of its stderr."""
         try:
             self.request("shutdown", None)
             self.notify("exit", None)
-            return self.proc.wait(timeout=10)
+            status = self.proc.wait(timeout=self.timeout)
+            return status, self.proc.stderr.read().decode(errors="replace")[-3000:]
         finally:
             if self.proc.poll() is None:
                 self.proc.kill()

@@ -21,7 +21,8 @@ def server():
     client.notify("initialized", {})
     client.capabilities = result["capabilities"]
     yield client
-    assert client.close() == 0
+    status, stderr = client.close()
+    assert status == 0, stderr
 
 
 def open_doc(server, path, text, version=1):
@@ -106,3 +107,11 @@ def test_formatting_edits_the_whole_document(server, tmp_path):
                                                          "options": {"tabSize": 4, "insertSpaces": True}})
     assert edit["range"] == {"start": {"line": 0, "character": 0}, "end": {"line": 4, "character": 0}}
     assert edit["newText"] == "model m {\n    input x[3, 8, 8]\n    out = x -> conv(4, 3) -> relu\n}\n"
+
+
+def test_the_server_leaves_when_the_editor_closes_the_pipe():
+    """An editor that dies sends no exit: the server must not linger (status 1: no shutdown asked)."""
+    client = Client()
+    client.request("initialize", {"processId": None, "rootUri": None, "capabilities": {}})
+    client.proc.stdin.close()
+    assert client.proc.wait(timeout=client.timeout) == 1
