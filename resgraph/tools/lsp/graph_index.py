@@ -77,13 +77,16 @@ class GraphIndex:
         return {n: tuple(g.cost(n)) if g.type_of(n) is not None else (0, None) for n in g}
 
     def instances(self, span: Span | None) -> list[Instance]:
-        """What the text at `span` made: scopes (instances, groups, repetitions) first, then layers."""
+        """What the text at `span` made: scopes (instances, groups, repetitions) first, then layers.
+        A scope that holds another thing made at the same span is left out: a dotted label
+        (`stem.conv: conv(...)`) makes its parents (`stem`) there too."""
         key = span_key(span)
         if key is None:
             return []
-        found = [self.scope_instance(p) for p in self.scopes_at.get(key, ())]
-        found += [self.node_instance(n) for n in self.nodes_at.get(key, ())]
-        return found
+        scopes, nodes = self.scopes_at.get(key, []), self.nodes_at.get(key, [])
+        made = [*scopes, *nodes]
+        inner = [p for p in scopes if not any(m.startswith(p + ".") for m in made)]
+        return [*map(self.scope_instance, inner), *map(self.node_instance, nodes)]
 
     def node_instance(self, name: str) -> Instance:
         params, macs = self.costs[name]

@@ -50,7 +50,7 @@ def hints(analysis: Analysis, first_line: int, last_line: int,
             _, made = instances_at(results, spans)
             shapes = list(dict.fromkeys(str(t) if t is not None else "?" for i in made for t in i.types))
             if shapes:
-                found[at] = Hint(at[0], at[1], f" {ARROW} {shape_label(shapes)}")
+                found[at] = Hint(at[0], at[1], f"{ARROW} {shape_label(shapes)}")
     return sorted(found.values(), key=lambda h: (h.line, h.col))
 
 

@@ -7,6 +7,7 @@ instance per block instance, so a hover may list several shapes and sum the cost
 
 from __future__ import annotations
 
+import inspect
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -51,11 +52,15 @@ def focus(analysis: Analysis, defn, others: Sequence[ModelResult] = ()) -> list[
     return own + [r for r in others if r not in own]
 
 
-def instances_at(results: Sequence[ModelResult], spans: Sequence[Span]) -> tuple[ModelResult | None, list[Instance]]:
-    """The first model (in `results` order) that made something at one of `spans`, and what it made."""
+def instances_at(results: Sequence[ModelResult], spans: Sequence[Span], *, layers: bool = False,
+                 kind: str | None = None) -> tuple[ModelResult | None, list[Instance]]:
+    """The first model (in `results` order) that made something at one of `spans`, and what it made:
+    only layers, or only scopes of `kind`, if asked (a dotted label `stem.conv:` also makes the
+    scope `stem` at its call)."""
     for r in results:
         for span in spans:
-            found = r.index.instances(span)
+            found = [i for i in r.index.instances(span) if (i.scope is None if layers else
+                     kind is None or (i.scope is not None and i.scope.kind == kind))]
             if found:
                 return r, found
     return None, []
@@ -125,7 +130,8 @@ def model_header(mdef: ast.ModelDef, source: Source) -> str:
 
 
 def _doc(text: str | None) -> str:
-    return "\n\n" + text.strip() if text else ""
+    """A docstring as Markdown, its common indentation removed (indented lines would be code)."""
+    return "\n\n" + inspect.cleandoc(text) if text else ""
 
 
 def _several(analysis: Analysis, results: Sequence[ModelResult]) -> bool:
@@ -137,7 +143,7 @@ def _several(analysis: Analysis, results: Sequence[ModelResult]) -> bool:
 
 def _op(analysis: Analysis, t: Target, results) -> str:
     opdef = ops.get(t.name)
-    result, found = instances_at(results, [t.node.span])
+    result, found = instances_at(results, [t.node.span], layers=True)
     label = ""
     if found:
         attrs = found[0].graph.attrs(found[0].path)
@@ -159,9 +165,9 @@ def _block(analysis: Analysis, t: Target, results) -> str:
                 found = [r.index.scope_instance(p) for p in paths]
                 return text + "\n\n" + made_text(r, found, _several(analysis, results))
         return text
-    result, found = instances_at(results, [t.node.span])
+    result, found = instances_at(results, [t.node.span], kind="block")
     if found:
-        args = found[0].scope.args if found[0].scope is not None else {}
+        args = found[0].scope.args
         if args:
             text += "\n\n" + code(f"{t.name}(" + ", ".join(f"{k}={show(v)}" for k, v in args.items()) + ")")
         text += "\n\n" + made_text(result, found, _several(analysis, results))

@@ -65,6 +65,11 @@ class ResgraphServer(LanguageServer):
             self.good[uri] = result
         return result
 
+    def parsed(self, uri: str) -> Analysis | None:
+        """The analysis of the document now if it parses, else of its latest text that did."""
+        a = self.analysis(uri)
+        return a if a.file is not None else self.good.get(uri)
+
     def positions(self) -> Positions:
         encoding = self.workspace.position_encoding
         return Positions(str(getattr(encoding, "value", encoding) or "utf-16"))
@@ -169,11 +174,19 @@ def build_server(version: str) -> ResgraphServer:
 
     @server.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
     def on_inlay_hint(ls: ResgraphServer, params: types.InlayHintParams) -> list[types.InlayHint]:
-        a = ls.analysis(params.text_document.uri)
+        uri = params.text_document.uri
+        a = ls.analysis(uri)
         p = ls.positions()
-        found = hints(a, params.range.start.line + 1, params.range.end.line + 1, ls.others(params.text_document.uri))
+        first, last = params.range.start.line + 1, params.range.end.line + 1
+        if a.file is None and uri in ls.good:
+            # while the text does not parse, the hints of the latest text that did, on the lines
+            # that are still the same: they do not blink off and on at every keystroke
+            good = ls.good[uri]
+            found = [h for h in hints(good, first, last, ls.others(uri)) if good.source.line(h.line) == a.source.line(h.line)]
+        else:
+            found = hints(a, first, last, ls.others(uri))
         return [types.InlayHint(position=p.position(a.source, h.line, h.col), label=h.label,
-                                kind=types.InlayHintKind.Type) for h in found]
+                                kind=types.InlayHintKind.Type, padding_left=True) for h in found]
 
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
     def on_definition(ls: ResgraphServer, params: types.DefinitionParams) -> list[types.Location]:
@@ -210,14 +223,12 @@ def build_server(version: str) -> ResgraphServer:
 
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     def on_symbols(ls: ResgraphServer, params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
-        uri = params.text_document.uri
-        a = ls.analysis(uri) if ls.analysis(uri).file is not None else ls.good.get(uri)
+        a = ls.parsed(params.text_document.uri)
         return [ls.symbol(s) for s in symbols(a.source, a.file)] if a is not None else []
 
     @server.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)
     def on_folding(ls: ResgraphServer, params: types.FoldingRangeParams) -> list[types.FoldingRange]:
-        uri = params.text_document.uri
-        a = ls.analysis(uri) if ls.analysis(uri).file is not None else ls.good.get(uri)
+        a = ls.parsed(params.text_document.uri)
         if a is None:
             return []
         return [types.FoldingRange(start_line=first - 1, end_line=last - 1, kind=types.FoldingRangeKind.Region)

@@ -3,6 +3,8 @@ against counts made by hand or by the loader itself."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 pytest.importorskip("pygls")
@@ -181,10 +183,10 @@ def test_hover_shows_the_shapes_that_could_be_inferred_before_an_error(tmp_path)
 def test_inlay_hints_follow_bindings_and_labelled_layers(net):
     found = {(h.line, h.col): h.label for h in hints(net[0], 1, 100)}
     line6 = NET.split("\n")[5]
-    assert found[(6, line6.index("conv(16, 3, bias=false)") + len("conv(16, 3, bias=false)") + 1)] == " ⟶ [16, 32, 32]"
+    assert found[(6, line6.index("conv(16, 3, bias=false)") + len("conv(16, 3, bias=false)") + 1)] == "⟶ [16, 32, 32]"
     line7 = NET.split("\n")[6]
-    assert found[(7, len(line7) + 1)] == " ⟶ [32, 16, 16]"
-    assert found[(8, len(NET.split("\n")[7]) + 1)] == " ⟶ [10]"
+    assert found[(7, len(line7) + 1)] == "⟶ [32, 16, 16]"
+    assert found[(8, len(NET.split("\n")[7]) + 1)] == "⟶ [10]"
 
 
 # -- navigation -------------------------------------------------------------------------------------------
@@ -273,3 +275,28 @@ def test_symbols_and_folds(net):
     b = analyze(net[2], net[2].read_text(), net[1])
     # the block ({ to its last line, the closing } stays visible), and the bindings of several lines
     assert folds(b.source, b.file) == [(1, 8), (3, 4), (5, 6)]
+
+
+def test_every_word_of_a_zoo_spec_gets_an_answer_and_every_layer_a_shape():
+    """resnetv2.rg has derived models, dotted labels (`stem.conv:`, which also make the scope
+    `stem`), repetitions by index and an imported file of blocks."""
+    from resgraph import zoo
+    from resgraph.syntax import ast
+    from resgraph.tools.lsp.ast_index import walk
+
+    path = zoo.ZOO_DIR / "resnetv2.rg"
+    text = path.read_text()
+    files = EditorFiles()
+    a = analyze(path, text, files)
+    assert diags(a) == []
+    for line_no, line in enumerate(text.split("\n"), start=1):
+        for m in re.finditer(r"\w+", line):
+            pos = (line_no, m.start() + 1)
+            hover(a, pos), definition(a, pos), references(a, pos, files, True)
+            completions(text, (line_no, m.end() + 1), a, a)
+    calls = [n.item for item in a.file.models.values() for n in walk(item) if isinstance(n, ast.Element)
+             and isinstance(n.item, ast.Call) and n.item.parens and n.item.name not in a.unit.blocks]
+    assert len(calls) >= 4
+    for call in calls:
+        found, _ = hover(a, (call.span.line, call.span.col))
+        assert "→ `[" in found, found
