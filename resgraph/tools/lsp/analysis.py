@@ -26,7 +26,7 @@ from .files import EditorFiles
 from .graph_index import GraphIndex
 
 
-@dataclass
+@dataclass(eq=False)
 class ModelResult:
     """One model of the document, elaborated with its parameters' defaults."""
 
@@ -63,7 +63,7 @@ class Analysis:
         return out
 
     @property
-    def graphs(self) -> list[ModelResult]:
+    def results(self) -> list[ModelResult]:
         return list(self.models.values())
 
     def sources(self) -> list[Source]:

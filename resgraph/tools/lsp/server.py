@@ -53,17 +53,31 @@ class ResgraphServer(LanguageServer):
         return self.workspace.get_text_document(uri).source if uri is not None else None
 
     def analysis(self, uri: str) -> Analysis:
+        """The document's analysis, made again only if its text, an open document's text, or a
+        file it imports on disk changed since the last one."""
         doc = self.workspace.get_text_document(uri)
-        stamp = (doc.version, self.generation)
         cached = self.analyses.get(uri)
-        if cached is not None and cached[0] == stamp:
+        if cached is not None and cached[0] == self.stamp(doc.version, cached[1]):
             return cached[1]
         path, name = self.source_path(uri)
         result = analyze(path, doc.source, self.files, cached[1] if cached else None, name)
-        self.analyses[uri] = (stamp, result)
+        self.analyses[uri] = (self.stamp(doc.version, result), result)
         if result.file is not None:
             self.good[uri] = result
         return result
+
+    def stamp(self, version: int | None, a: Analysis) -> tuple:
+        """What an analysis was made from: the version, the count of text events, and the size and
+        modification time of each imported file that is not open (edited outside the editor)."""
+        disk = []
+        for s in a.sources()[1:]:
+            if s.path not in self.paths:
+                try:
+                    st = os.stat(s.path)
+                    disk.append((st.st_mtime_ns, st.st_size))
+                except OSError:
+                    disk.append(None)
+        return version, self.generation, tuple(disk)
 
     def parsed(self, uri: str) -> Analysis | None:
         """The analysis of the document now if it parses, else of its latest text that did."""
@@ -149,6 +163,12 @@ def build_server(version: str) -> ResgraphServer:
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: ResgraphServer, params: types.DidSaveTextDocumentParams) -> None:
         ls.changed(params.text_document.uri)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def did_change_files(ls: ResgraphServer, params: types.DidChangeWatchedFilesParams) -> None:
+        # a spec changed on disk (a checkout, another program): check every open document again
+        for uri in list(ls.workspace.text_documents):
+            ls.changed(uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: ResgraphServer, params: types.DidCloseTextDocumentParams) -> None:

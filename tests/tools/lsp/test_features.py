@@ -161,10 +161,10 @@ def test_hover_on_a_name_gives_the_shape_of_its_value(net):
 def test_hover_in_a_block_file_reads_the_models_of_documents_importing_it(net):
     a, files, blocks, _ = net
     b = analyze(blocks, blocks.read_text(), files)
-    text, _ = hover(b, (3, b.source.line(3).index("conv(c") + 2), others=a.graphs)
+    text, _ = hover(b, (3, b.source.line(3).index("conv(c") + 2), others=a.results)
     assert "3 instances in model `tiny`" in text
     assert "`[16, 32, 32]` ×2, `[32, 16, 16]`" in text
-    text, _ = hover(b, (1, 14), others=a.graphs)  # the parameter c
+    text, _ = hover(b, (1, 14), others=a.results)  # the parameter c
     assert "values: `16` ×2, `32`" in text
 
 

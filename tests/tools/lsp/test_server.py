@@ -115,3 +115,29 @@ def test_the_server_leaves_when_the_editor_closes_the_pipe():
     client.request("initialize", {"processId": None, "rootUri": None, "capabilities": {}})
     client.proc.stdin.close()
     assert client.proc.wait(timeout=client.timeout) == 1
+
+
+def test_an_edit_to_an_open_import_rechecks_the_file_importing_it(server, tmp_path):
+    blocks, net = write(tmp_path)
+    uri = open_doc(server, net, NET)
+    assert diagnostics(server, uri, 1) == []
+    blocks_uri = open_doc(server, blocks, blocks.read_text())
+    assert diagnostics(server, blocks_uri, 1) == []
+    unsaved = blocks.read_text().replace("bn2: bn", "bn2: bnn")  # not saved: the server reads the editor's text
+    server.notify("textDocument/didChange", {"textDocument": {"uri": blocks_uri, "version": 2},
+                                             "contentChanges": [{"text": unsaved}]})
+    (found,) = server.notification("textDocument/publishDiagnostics",
+                                   lambda p: p["uri"] == uri and p["diagnostics"])["diagnostics"]
+    assert found["message"].startswith("blocks.rg:4:") and "unknown op or block 'bnn'" in found["message"]
+    assert found["range"]["start"]["line"] == 6  # at the first instance, `layer1: basic(16) * 2`
+
+
+def test_a_change_on_disk_is_seen_when_the_editor_reports_it(server, tmp_path):
+    blocks, net = write(tmp_path)
+    uri = open_doc(server, net, NET)
+    assert diagnostics(server, uri, 1) == []
+    blocks.write_text(blocks.read_text().replace("bn1: bn", "bn1: bnx"))
+    server.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": blocks.as_uri(), "type": 2}]})
+    (found,) = server.notification("textDocument/publishDiagnostics",
+                                   lambda p: p["uri"] == uri and p["diagnostics"])["diagnostics"]
+    assert "unknown op or block 'bnx'" in found["message"]
