@@ -214,17 +214,30 @@ def read_source(path: Path, span: Span | None = None, *, follow_symlinks: bool =
     return Source(str(path), text)
 
 
-def load_unit(path: Path | None, source: Source | None = None, *, confine: Path | None = None) -> Unit:
+class Reader:
+    """How `load_unit` reads and parses the files a spec imports: from the disk, each parse anew.
+    The language server's subclass reads the editor's unsaved text first and reuses parses."""
+
+    def read(self, path: Path, span: Span | None, follow_symlinks: bool) -> Source:
+        return read_source(path, span, follow_symlinks=follow_symlinks)
+
+    def parse(self, source: Source) -> ast.File:
+        return parse(source)
+
+
+def load_unit(path: Path | None, source: Source | None = None, *, confine: Path | None = None,
+              reader: Reader | None = None) -> Unit:
     """Parse a file and, recursively, everything it imports (each file once).
 
     With `confine` (a saved model's resolved directory; the caller checks `path` with `outside`)
     every path it imports must be a regular file inside that directory, reached without symbolic
     links: a saved model is data from elsewhere and must not read (and echo) other files.
     """
-    source = source or read_source(path, follow_symlinks=confine is None)
+    reader = reader or Reader()
+    source = source or reader.read(path, None, confine is None)
     base = path.resolve().parent if path is not None else Path.cwd()
     key = path.resolve() if path is not None else None
-    return _load(source, base, key, {}, [], confine)
+    return _load(source, base, key, {}, [], confine, reader)
 
 
 def outside(root: Path, path: Path) -> str | None:
@@ -247,20 +260,20 @@ def outside(root: Path, path: Path) -> str | None:
 
 
 def _load(source: Source, base: Path, key: Path | None, done: dict[Path, Unit], stack: list[Path],
-          confine: Path | None) -> Unit:
-    file = parse(source)
+          confine: Path | None, reader: Reader) -> Unit:
+    file = reader.parse(source)
     unit = Unit(source, file, sources=[source])
     if key is not None:
         stack = [*stack, key]
     for imp in file.imports:
-        target = _import_path(imp, base, confine)
+        target = import_path(imp, base, confine)
         if target in stack:
             cycle = " -> ".join(p.name for p in [*stack[stack.index(target):], target])
             raise ImportError_(f"import cycle: {cycle}", imp.span, hint="move the shared blocks into a third file")
         dep = done.get(target)
         if dep is None:
-            source = read_source(target, imp.span, follow_symlinks=confine is None)
-            dep = _load(source, target.parent, target, done, stack, confine)
+            source = reader.read(target, imp.span, confine is None)
+            dep = _load(source, target.parent, target, done, stack, confine, reader)
             done[target] = dep
         for s in dep.sources:
             if all(s is not t for t in unit.sources):
@@ -277,7 +290,8 @@ def _load(source: Source, base: Path, key: Path | None, done: dict[Path, Unit], 
     return unit
 
 
-def _import_path(imp: ast.Import, base: Path, confine: Path | None) -> Path:
+def import_path(imp: ast.Import, base: Path, confine: Path | None = None) -> Path:
+    """The file an import in a file of directory `base` names (ImportError_ if there is none)."""
     if imp.is_path:
         if "\0" in imp.target:
             raise ImportError_("an import path cannot hold a NUL character", imp.span)
@@ -336,6 +350,17 @@ def _listing(unit: Unit) -> str:
 
 def build(unit: Unit, chosen: tuple[ast.ModelDef, Unit], params: dict[str, Any], input_shape) -> Graph:
     """Elaborate one model and run the static checks."""
+    graph, error = elaborate(unit, chosen, params, input_shape)
+    if error is not None:
+        raise error from None
+    return graph
+
+
+def elaborate(unit: Unit, chosen: tuple[ast.ModelDef, Unit], params: dict[str, Any],
+              input_shape) -> tuple[Graph, ResgraphError | None]:
+    """`build` without raising: the graph as far as it was built, and the error holding everything
+    found, or None. The language server shows the shapes it has around a mistake. The static checks
+    run only when elaboration succeeded; their warnings are on `graph.warnings`."""
     mdef, home = chosen
     graph = Graph(mdef.name)
     graph.doc = mdef.doc
@@ -345,15 +370,20 @@ def build(unit: Unit, chosen: tuple[ast.ModelDef, Unit], params: dict[str, Any],
     try:
         elab.model(mdef, home, params, input_shape)
     except LimitError as exc:
-        raise LimitError(diagnostics=[*elab.errors(), *exc.diagnostics]) from None
+        return graph, LimitError(diagnostics=[*elab.errors(), *exc.diagnostics])
     except RecursionError:
-        raise LimitError(diagnostics=[*elab.errors(), Diagnostic(
+        return graph, LimitError(diagnostics=[*elab.errors(), Diagnostic(
             "error", "the spec nests too deeply", mdef.span, "flatten deeply nested expressions or blocks",
-            kind=LimitError)]) from None
+            kind=LimitError)])
+    except ResgraphError as exc:  # the model's own parameters, or its base model
+        return graph, exc
     errors = elab.errors()
     if errors:
-        raise (errors[0].kind or ResgraphError)(diagnostics=errors)
-    check(graph)
+        return graph, (errors[0].kind or ResgraphError)(diagnostics=errors)
+    try:
+        check(graph)
+    except ResgraphError as exc:
+        return graph, exc
     model, home = elab.root
     graph.provenance = Provenance(model, home, tuple(input_shape) if input_shape is not None else None)
-    return graph
+    return graph, None

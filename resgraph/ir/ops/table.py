@@ -40,6 +40,16 @@ def _attributes(op: OpDef) -> str:
     return ", ".join(fields) or "—"
 
 
+def signature(op: OpDef) -> str:
+    """How a call of the op is written, with its defaults: `conv(out_channels, kernel=3, ...)`,
+    `add(value, ...)`. Editors show it beside the op's name (the language server's completion)."""
+    fields = [name if f.is_required() else f"{name}={_literal(f.default)}"
+              for name, f in op.attrs.model_fields.items()]
+    if op.operands == "names":
+        fields.insert(0, "value, ...")
+    return f"{op.name}({', '.join(fields)})"
+
+
 def _literal(value: Any) -> str:
     """A default as the language writes it: none, true, 1e-05, "nearest", (1, 2)."""
     if value is None:
