@@ -8,7 +8,8 @@ Python decides what the boxes are and what they say; the script decides where th
             foldable units, plus a "run" over consecutive alike block instances, so that ResNet-1202's
             199 identical blocks fold into one "× 199" box as in the static pictures
     nodes   every IR node, in leaf order: op, label, attributes, operands, shape, cost, source line
-    kinds   the edge kinds of the registry (`OpDef.edge_style`), weakest first: index 0 is "seq"
+    kinds   the edge kinds in the graph, styled by the registry (`OpDef.edge_style`), weakest
+            first: index 0 is "seq"
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ def viewer_data(graph: Graph, depth: int | None | str = None, expand: tuple[str,
         depth, expand = auto_folding(graph)
     view = build_view(graph, None, repeats=False, dissolve=False)
     styles = edge_styles()
-    kinds = sorted(styles, key=lambda k: (k != "seq", styles[k].strength, k))  # weakest first
+    present = {kind for _, _, kind, _ in graph.edges()} | {"seq"}
+    kinds = sorted(present, key=lambda k: (k != "seq", styles[k].strength, k))  # weakest first
     kind_index = {k: i for i, k in enumerate(kinds)}
     files = _Files(graph)
     nodes, node_index = _nodes(graph, view, kind_index, files)
@@ -73,13 +75,12 @@ def viewer_data(graph: Graph, depth: int | None | str = None, expand: tuple[str,
         return index
 
     emit(("scope", ROOT), -1, 0, ROOT)
-    present = {kind for _, _, kind, _ in graph.edges()}
     return {
         "name": graph.name,
         "doc": graph.doc or "",
         "params": graph.param_count(),
         "layers": len(graph),
-        "kinds": [_kind(k, styles[k]) | {"present": k in present or k == "seq"} for k in kinds],
+        "kinds": [_kind(k, styles[k]) for k in kinds],
         "ops": {graph.op(n): graph.opdef(n).summary for n in graph},
         "nodes": nodes,
         "units": units,
@@ -114,10 +115,12 @@ class _Files:
         return self.index[path]
 
     def span(self, span) -> list[int] | None:
-        """[file, first line, last line], or None where the node was not written anywhere."""
+        """[file, first line, last line, first column, end column (exclusive, on the last line;
+        0: to the end)], or None where the node was not written anywhere."""
         if span is None or span.source is None or span.line <= 0:
             return None
-        return [self._add(span.path, None), span.line, max(span.end_line or span.line, span.line)]
+        last = max(span.end_line or span.line, span.line)
+        return [self._add(span.path, None), span.line, last, span.col, span.end_col or 0]
 
 
 def _nodes(graph: Graph, view, kind_index: dict[str, int], files: _Files) -> tuple[list[dict], dict[str, int]]:

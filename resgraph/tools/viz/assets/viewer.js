@@ -12,7 +12,7 @@
   "use strict";
   const D = JSON.parse(document.getElementById("rg-data").textContent);
   const U = D.units, N = D.nodes, K = D.kinds, NU = U.length;
-  const PAD = 8, HDR = 19, GAPX = 20, GAPY = 18, LINE = 14, BPAD = 6, SYM = 24;
+  const PAD = 8, HDR = 19, GAPX = 20, GAPY = 18, LINE = 14, BPAD = 6, SYM = 24, LANE = 5;
   const FONT = "11px Helvetica, Arial, sans-serif", BOLD = "bold " + FONT;
   const svgNS = "http://www.w3.org/2000/svg";
 
@@ -57,7 +57,7 @@
   const relx = new Float64Array(NU), rely = new Float64Array(NU), absx = new Float64Array(NU), absy = new Float64Array(NU);
   const rank = new Int32Array(NU), lastRank = new Int32Array(NU);
   const sized = new Uint8Array(NU);  // 1: w/h of its box (leaf or folded scope) known
-  let edges = [], byScope = new Map();
+  let edges = [], byScope = new Map(), busesAt = new Map();
 
   function computeVisible() {
     vis[0] = 0;
@@ -81,6 +81,7 @@
     }
     edges = [];
     byScope = new Map();
+    busesAt = new Map();
     for (const [key, k] of seen) {
       const e = { u: Math.floor(key / NU), v: key % NU, k, cu: 0, cv: 0, s: 0, straight: false, arcX: 0 };
       let a = e.u, b = e.v;
@@ -199,24 +200,55 @@
       }
       rowTop[r + 1] = rowTop[r] + rh + GAPY;
     }
-    // edges: straight between rows next to each other where nothing stands between, else arcs
+    // edges: straight between rows next to each other where nothing stands between; a source
+    // with several other edges of one kind gets a bus (a lane beside the column, a tick into each
+    // target: a dense block's thousands of concat edges are as many ticks, not as many arcs);
+    // a lone edge is an arc on the right of the rows it passes
     const rowRight = new Float64Array(rows).fill(-Infinity);
     for (let i = 0; i < n; i++) rowRight[rk[i]] = Math.max(rowRight[rk[i]], x[i] + w[ch[i]]);
     let right = maxX;
+    const groups = new Map();
     for (const e of local) {
       const ru = rank[e.cu], rv = rank[e.cv];
       e.straight = rv === ru + 1 && exposed(e.u, false, e.cu) && exposed(e.v, true, e.cv);
+      e.bus = null;
       if (e.straight) continue;
-      let base = -Infinity;
-      for (let r = Math.min(ru, rv); r <= Math.max(ru, rv); r++) base = Math.max(base, rowRight[r]);
-      e.arcX = base + 10 + 16 * Math.log2(1 + Math.abs(rv - ru));
-      if (e.arcX + 6 > right) right = e.arcX + 6;
+      const key = e.u * K.length + e.k;
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key).push(e);
     }
+    const buses = [];
+    for (const group of groups.values()) {
+      if (group.length < 2) {
+        const e = group[0], ru = rank[e.cu], rv = rank[e.cv];
+        let base = -Infinity;
+        for (let r = Math.min(ru, rv); r <= Math.max(ru, rv); r++) base = Math.max(base, rowRight[r]);
+        e.arcX = base + 10 + 16 * Math.log2(1 + Math.abs(rv - ru));
+        if (e.arcX + 6 > right) right = e.arcX + 6;
+        continue;
+      }
+      let lo = rank[group[0].cu], hi = lo;
+      for (const e of group) { lo = Math.min(lo, rank[e.cv]); hi = Math.max(hi, rank[e.cv]); }
+      const bus = { u: group[0].u, k: group[0].k, lo, hi, x: 0, to: group.map((e) => e.v) };
+      for (const e of group) e.bus = bus;
+      buses.push(bus);
+    }
+    buses.sort((a, b) => a.lo - b.lo || b.hi - a.hi || a.u - b.u);
+    const laneEnd = [];
+    for (const bus of buses) {
+      let lane = laneEnd.findIndex((end) => end < bus.lo);
+      if (lane < 0) { lane = laneEnd.length; laneEnd.push(0); }
+      laneEnd[lane] = bus.hi;
+      bus.x = maxX + 14 + lane * LANE;
+      if (bus.x + 6 > right) right = bus.x + 6;
+    }
+    busesAt.set(s, buses);
     const top = s === 0 ? PAD : HDR;
     let width = right - minX + 2 * PAD;
     if (s > 0) width = Math.max(width, textWidth("▾ " + U[s].h, BOLD) + 2 * PAD + (U[s].mx !== undefined ? 16 : 0));
     for (let i = 0; i < n; i++) { relx[ch[i]] = x[i] - minX + PAD; rely[ch[i]] = y[i] + top; }
     for (const e of local) e.arcX += -minX + PAD;
+    for (const bus of buses) bus.x += -minX + PAD;
     w[s] = width;
     h[s] = rowTop[rows] - GAPY + top + PAD;
     ax[s] = -minX + PAD;
@@ -246,7 +278,8 @@
   const kindStyle = document.createElement("style");
   kindStyle.textContent = K.map((k, i) =>
     `.e${i}{stroke:${k.color};stroke-width:${k.width}px;${k.dash ? `stroke-dasharray:${k.dash};` : ""}` +
-    `opacity:${k.bold ? 0.6 : 0.85};marker-end:url(#ar${i})}`).join("");
+    `opacity:${k.bold ? 0.6 : 0.85};marker-end:url(#ar${i})}.a${i}{fill:${k.color}}`).join("") +
+    "path.e.bus{marker-end:none}";
   document.head.appendChild(kindStyle);
 
   const f1 = (v) => Math.round(v * 10) / 10;
@@ -261,6 +294,19 @@
     const X = absx[e.s] + e.arcX;
     const xs = absx[u] + w[u], ys = absy[u] + h[u] / 2, xt = absx[v] + w[v] + 1, yt = absy[v] + h[v] / 2;
     return `M${f1(xs)},${f1(ys)}C${f1(X)},${f1(ys)} ${f1(X)},${f1(yt)} ${f1(xt)},${f1(yt)}`;
+  }
+
+  function busPaths(s, bus) {
+    const u = bus.u, X = f1(absx[s] + bus.x), ys = absy[u] + h[u] / 2;
+    let lo = ys, hi = ys, ticks = "", heads = "";
+    for (const v of bus.to) {
+      const yt = f1(absy[v] + h[v] / 2), xt = f1(absx[v] + w[v] + 1);
+      lo = Math.min(lo, yt); hi = Math.max(hi, yt);
+      ticks += `M${X},${yt}H${xt + 6}`;
+      heads += `M${xt},${yt}l7,-3.5v7z`;
+    }
+    return `<path class="e e${bus.k} bus" d="M${f1(absx[u] + w[u])},${f1(ys)}H${X}M${X},${f1(lo)}V${f1(hi)}${ticks}"/>` +
+      `<path class="ah a${bus.k}" d="${heads}"/>`;
   }
 
   function boxMarkup(u, out) {
@@ -316,7 +362,8 @@
       if (x.mx !== undefined) heads.push(`<text x="${f1(absx[u] + w[u] - 16)}" y="${f1(absy[u] + 13)}" class="mxb" data-mx="${x.mx}">▦</text>`);
       heads.push("</g>");
     }
-    for (const e of edges) out.push(`<path class="e e${e.k}" d="${edgePath(e)}"/>`);
+    for (const e of edges) if (!e.bus) out.push(`<path class="e e${e.k}" d="${edgePath(e)}"/>`);
+    for (const [s, buses] of busesAt) for (const bus of buses) out.push(busPaths(s, bus));
     out.push(...heads);
     for (let u = 1; u < NU; u++) if (vis[u] === u && (isLeaf(u) || !open[u])) boxMarkup(u, out);
     vp.innerHTML = out.join("");
@@ -409,17 +456,24 @@
     for (const [d, s] of units) if (v >= d) return `${(v / d).toFixed(2)} ${s} <span class="muted">(${fmt(v)})</span>`;
     return fmt(v);
   }
+  /** Where a unit was written: file:line, and those lines (at most 8, dedented), the span marked. */
   function source(src) {
     if (!src) return '<div class="muted">not written in a file</div>';
-    const [f, a, b] = src, file = D.files[f];
+    const [f, a, b, c0, c1] = src, file = D.files[f];
     let text = "";
     if (file[1]) {
-      const last = Math.min(b, a + 7);
-      const body = [];
-      for (let l = a; l <= last; l++) body.push(`<span class="ln">${l}</span>${esc(file[1][l - 1] || "")}`);
+      const last = Math.min(b, a + 7), got = [];
+      for (let l = a; l <= last; l++) got.push(file[1][l - 1] || "");
+      const indent = Math.min(...got.filter((t) => t.trim()).map((t) => t.match(/^ */)[0].length), c0 > 0 ? c0 - 1 : Infinity);
+      const cut = Number.isFinite(indent) ? indent : 0;
+      const body = got.map((t, j) => {
+        const l = a + j, from = l === a && c0 > 0 ? c0 - 1 : 0, to = l === b && c1 > 0 ? c1 - 1 : t.length;
+        const line = esc(t.slice(cut, Math.max(from, cut))) + "<mark>" + esc(t.slice(Math.max(from, cut), to)) + "</mark>" + esc(t.slice(to));
+        return `<span class="ln">${l}</span>${line}`;
+      });
       text = `<pre class="src">${body.join("\n")}${last < b ? "\n…" : ""}</pre>`;
     }
-    return `<div class="loc">${esc(file[0])}:${a}${b > a ? "–" + b : ""}</div>${text}`;
+    return `<div class="loc">${esc(file[0])}:${a}${c0 > 0 ? ":" + c0 : ""}</div>${text}`;
   }
   const link = (i) => `<a href="#" data-sn="${i}">${esc(N[i].n)}</a>`;
   const ulink = (u) => `<a href="#" data-su="${u}">${esc(U[u].n)}</a>`;
@@ -579,6 +633,7 @@
     search: (text) => search(text).map((f) => f.name),
     isOpen: (path) => !!open[unitByPath.get(path)],
     drawn: () => vp.querySelectorAll("g.bx").length,
+    folded: () => [...vp.querySelectorAll("g.bx")].map((g) => +g.dataset.u).filter((u) => !isLeaf(u)).map((u) => U[u].n),
     openAll: () => setAll(1),
   };
   window.resgraphViewer = api;
