@@ -88,10 +88,10 @@ def test_unfold_a_block_click_a_layer_and_read_the_panel(browser, pages, tmp_pat
     graphs, files = pages
     g = graphs["resnet50"]
     open_page(browser, files["resnet50"])
-    folded = len(browser.find_elements(By.CSS_SELECTOR, "g.bx"))
+    folded = browser.execute_script("return resgraphViewer.boxes()")
     box(browser, "layer2.0").find_element(By.CSS_SELECTOR, ".tog").click()
     assert browser.execute_script("return resgraphViewer.isOpen('layer2.0')")
-    assert len(browser.find_elements(By.CSS_SELECTOR, "g.bx")) > folded
+    assert browser.execute_script("return resgraphViewer.boxes()") > folded
     layer = next(t for t in browser.find_elements(By.CSS_SELECTOR, "tspan[data-n]") if t.text == "conv 1x1/2, 512")
     layer.click()
     panel = browser.find_element(By.ID, "panel")
@@ -109,7 +109,7 @@ def test_unfold_a_block_click_a_layer_and_read_the_panel(browser, pages, tmp_pat
     header = browser.find_element(By.CSS_SELECTOR, f'g.hd[data-u] .tog[data-t="{layer_unit(browser, "layer2.0")}"]')
     header.click()
     assert not browser.execute_script("return resgraphViewer.isOpen('layer2.0')")
-    assert len(browser.find_elements(By.CSS_SELECTOR, "g.bx")) == folded
+    assert browser.execute_script("return resgraphViewer.boxes()") == folded
     assert errors(browser) == []
 
 
@@ -178,6 +178,39 @@ def test_pan_and_zoom_move_the_picture(browser, pages):
     zoomed = transform()
     assert float(zoomed.split("scale(")[1][:-1]) > float(panned.split("scale(")[1][:-1])
     assert browser.find_element(By.ID, "panel").get_attribute("hidden")  # a drag is not a click
+
+
+def drawn_units(driver) -> set[int]:
+    return set(driver.execute_script("return [...document.querySelectorAll('#canvas g.bx')].map(g => +g.dataset.u)"))
+
+
+def test_a_tall_picture_draws_only_what_is_near_the_view(browser, tmp_path):
+    """cifar_resnet110 with every block open: what is laid out is far taller than the screen, and
+    only the boxes near the view are in the page; zoomed out below the size text can be read,
+    boxes without text; going to a layer far down draws it."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    page = viz.write(resgraph.load("cifar_resnet110"), tmp_path / "r110.html", depth=1)
+    open_page(browser, page)
+    browser.execute_script("resgraphViewer.openAll()")
+    boxes, drawn = browser.execute_script("return [resgraphViewer.boxes(), resgraphViewer.drawn()]")
+    assert boxes > 100 and 0 < drawn < boxes / 2
+    assert browser.find_elements(By.CSS_SELECTOR, "#canvas g.bx text")
+    first = drawn_units(browser)
+    svg = browser.find_element(By.ID, "canvas")
+    for _ in range(4):  # drag the picture up by 2,400 pixels: past the margin drawn around the view
+        ActionChains(browser).move_to_element_with_offset(svg, 0, 300).click_and_hold().move_by_offset(0, -300) \
+            .move_by_offset(0, -300).release().perform()
+    time.sleep(0.2)
+    later = drawn_units(browser)
+    assert later and later != first and max(later) > max(first)
+    browser.execute_script("resgraphViewer.select('fc')")  # the last layer, far below
+    assert browser.find_element(By.CSS_SELECTOR, "tspan.sel").text == "linear 10"
+    browser.find_element(By.ID, "fit").click()  # the whole model: far too small for text
+    assert browser.execute_script("return resgraphViewer.drawn()") == boxes
+    assert not browser.find_elements(By.CSS_SELECTOR, "#canvas g.bx text")
+    assert errors(browser) == []
 
 
 def test_a_served_page_reloads_when_the_spec_is_saved(browser, tmp_path):

@@ -309,9 +309,14 @@
       `<path class="ah a${bus.k}" d="${heads}"/>`;
   }
 
-  function boxMarkup(u, out) {
+  function boxMarkup(u, out, text) {
     const x = U[u], X = f1(absx[u]), Y = f1(absy[u]), W = w[u], H = h[u];
     out.push(`<g class="bx k-${x.k}" data-u="${u}" transform="translate(${X},${Y})">`);
+    if (!text) {  // too small to read: the box alone
+      const stroke = !isLeaf(u) && x.b ? ` stroke="${x.b}"` : isLeaf(u) && x.sym ? ` stroke="${x.sc}"` : "";
+      out.push(`<rect width="${W}" height="${H}" rx="6" fill="${x.f}"${stroke}/></g>`);
+      return;
+    }
     if (isLeaf(u) && x.sym) {
       out.push(`<circle cx="${SYM / 2}" cy="${SYM / 2}" r="${SYM / 2 - 1}" fill="${x.f}" stroke="${x.sc}" stroke-width="1.5"/>` +
         `<text x="${SYM / 2}" y="${SYM / 2 + 5}" text-anchor="middle" class="sym" data-n="${x.a}">${esc(x.sym)}</text></g>`);
@@ -339,7 +344,7 @@
     } else {
       x.rows.forEach((r, j) => {
         const color = x.rc[j] ? ` style="fill:${x.rc[j]};font-weight:bold"` : "";
-        const parts = r.map((i) => `<tspan data-n="${i}">${esc(N[i].l)}</tspan>`).join('<tspan class="sep"> · </tspan>');
+        const parts = r.map((i) => `<tspan data-n="${i}">${esc(N[i].l)}</tspan>`).join(" · ");
         out.push(`<text x="${cx}" y="${BPAD + 10 + LINE * j}" text-anchor="middle"${color}>${parts}</text>`);
       });
       line = x.rows.length;
@@ -347,33 +352,81 @@
     out.push(`<text x="${cx}" y="${BPAD + 10 + LINE * line}" text-anchor="middle" class="sh">${esc(x.s)}</text></g>`);
   }
 
-  let lastRender = 0;
-  function render() {
+  // Only what is near the view is in the page (the view and one view's size around it), and no
+  // text below TEXT_SCALE: a model of thousands of layers costs what the screen shows. Panning or
+  // zooming past that margin draws again, at the next frame.
+  const TEXT_SCALE = 0.3;
+  let lastRender = 0, drawnRect = null, drawnText = true, pending = false;
+  let tx = 0, ty = 0, k = 1;
+
+  function render(keep) {
     const t0 = performance.now();
+    const before = keep === undefined ? null : [absx[keep], absy[keep]];
     layout();
+    if (before) {  // the unit folded or unfolded stays where it was on the screen
+      tx += (before[0] - absx[keep]) * k;
+      ty += (before[1] - absy[keep]) * k;
+      vp.setAttribute("transform", `translate(${f1(tx)},${f1(ty)}) scale(${k})`);
+    }
+    draw();
+    lastRender = performance.now() - t0;
+  }
+
+  function viewRect() {
+    const r = svg.getBoundingClientRect();
+    return [-tx / k, -ty / k, r.width / k, r.height / k];
+  }
+
+  function edgeBox(e) {
+    if (e.straight) return [absx[e.u], absy[e.u], absx[e.v] + w[e.v], absy[e.v] + h[e.v]];
+    const X = absx[e.s] + e.arcX;
+    return [Math.min(absx[e.u], absx[e.v]), Math.min(absy[e.u], absy[e.v]), X, Math.max(absy[e.u] + h[e.u], absy[e.v] + h[e.v])];
+  }
+
+  function draw() {
+    const [vx, vy, vw, vh] = viewRect();
+    const x0 = vx - vw, y0 = vy - vh, x1 = vx + 2 * vw, y1 = vy + 2 * vh;
+    drawnRect = [x0, y0, x1, y1];
+    drawnText = k >= TEXT_SCALE;
+    const near = (ax, ay, bx, by) => bx >= x0 && ax <= x1 && by >= y0 && ay <= y1;
+    const nearUnit = (u) => near(absx[u], absy[u], absx[u] + w[u], absy[u] + h[u]);
     // frames, then edges, then the frames' headers (over the edges that cross them), then boxes
     const out = [], heads = [];
     for (let u = 1; u < NU; u++) {
-      if (vis[u] !== u || isLeaf(u) || !open[u]) continue;
+      if (vis[u] !== u || isLeaf(u) || !open[u] || !nearUnit(u)) continue;
       const x = U[u];
       out.push(`<rect class="fr" data-u="${u}" x="${f1(absx[u])}" y="${f1(absy[u])}" width="${f1(w[u])}" height="${f1(h[u])}" rx="8" fill="${x.fr}"/>`);
+      if (!drawnText) continue;
       heads.push(`<g class="hd" data-u="${u}"><text x="${f1(absx[u] + PAD)}" y="${f1(absy[u] + 13)}" style="stroke:${x.fr}">` +
         `<tspan class="tog" data-t="${u}">▾</tspan> ${esc(x.h)}</text>`);
       if (x.mx !== undefined) heads.push(`<text x="${f1(absx[u] + w[u] - 16)}" y="${f1(absy[u] + 13)}" class="mxb" data-mx="${x.mx}">▦</text>`);
       heads.push("</g>");
     }
-    for (const e of edges) if (!e.bus) out.push(`<path class="e e${e.k}" d="${edgePath(e)}"/>`);
-    for (const [s, buses] of busesAt) for (const bus of buses) out.push(busPaths(s, bus));
+    for (const e of edges) if (!e.bus && near(...edgeBox(e))) out.push(`<path class="e e${e.k}" d="${edgePath(e)}"/>`);
+    for (const [sc, buses] of busesAt) {
+      for (const bus of buses) {
+        let lo = absy[bus.u], hi = lo + h[bus.u];
+        for (const v of bus.to) { lo = Math.min(lo, absy[v]); hi = Math.max(hi, absy[v] + h[v]); }
+        if (near(absx[bus.u], lo, absx[sc] + bus.x, hi)) out.push(busPaths(sc, bus));
+      }
+    }
     out.push(...heads);
-    for (let u = 1; u < NU; u++) if (vis[u] === u && (isLeaf(u) || !open[u])) boxMarkup(u, out);
+    for (let u = 1; u < NU; u++) if (vis[u] === u && (isLeaf(u) || !open[u]) && nearUnit(u)) boxMarkup(u, out, drawnText);
     vp.innerHTML = out.join("");
     markSelection();
-    lastRender = performance.now() - t0;
   }
 
   // -- pan and zoom ----------------------------------------------------------------------------
-  let tx = 0, ty = 0, k = 1;
-  const applyView = () => vp.setAttribute("transform", `translate(${f1(tx)},${f1(ty)}) scale(${k})`);
+  function applyView() {
+    vp.setAttribute("transform", `translate(${f1(tx)},${f1(ty)}) scale(${k})`);
+    if (drawnRect === null || pending) return;
+    const [vx, vy, vw, vh] = viewRect();
+    const inside = vx >= drawnRect[0] && vy >= drawnRect[1] && vx + vw <= drawnRect[2] && vy + vh <= drawnRect[3];
+    if (!inside || (k >= TEXT_SCALE) !== drawnText) {
+      pending = true;
+      requestAnimationFrame(() => { pending = false; draw(); });
+    }
+  }
   function fit(all) {
     const r = svg.getBoundingClientRect();
     let s = Math.min(1, (r.width - 20) / w[0], (r.height - 20) / h[0]);
@@ -381,7 +434,11 @@
     k = Math.max(s, 0.02);
     tx = (r.width - w[0] * k) / 2;
     ty = h[0] * k < r.height ? (r.height - h[0] * k) / 2 : 10;
-    applyView();
+    redraw();
+  }
+  function redraw() {
+    vp.setAttribute("transform", `translate(${f1(tx)},${f1(ty)}) scale(${k})`);
+    draw();
   }
   function zoomAt(factor, px, py) {
     const nk = Math.min(4, Math.max(0.02, k * factor));
@@ -409,27 +466,25 @@
     if (k < 0.7) k = 1;
     tx = r.width / 2 - (absx[u] + w[u] / 2) * k;
     ty = r.height / 3 - (absy[u] + h[u] / 2) * k;
-    applyView();
+    redraw();
   }
 
   // -- folding ---------------------------------------------------------------------------------
   function toggle(u, state) {
     if (isLeaf(u) || u === 0) return;
-    const before = [absx[u], absy[u]];
     open[u] = state === undefined ? 1 - open[u] : state ? 1 : 0;
-    render();
-    tx += (before[0] - absx[u]) * k;
-    ty += (before[1] - absy[u]) * k;
-    applyView();
+    render(u);
   }
-  function reveal(u) {
+  function reveal(u) {  // lays out with every block around u open; the caller draws
     for (let p = U[u].p; p > 0; p = U[p].p) open[p] = 1;
-    render();
+    layout();
   }
   function setAll(state) {
     for (let u = 1; u < NU; u++) if (!isLeaf(u)) open[u] = state;
-    render();
+    const t0 = performance.now();
+    layout();
     fit(false);
+    lastRender = performance.now() - t0;
   }
 
   // -- selection and the side panel ------------------------------------------------------------
@@ -622,8 +677,10 @@
     }, D.live.every || 500);
   }
 
-  render();
+  const started = performance.now();
+  layout();
   fit(false);
+  lastRender = performance.now() - started;
   const api = {
     firstRender: lastRender,
     firstPaint: null,
@@ -633,7 +690,8 @@
     search: (text) => search(text).map((f) => f.name),
     isOpen: (path) => !!open[unitByPath.get(path)],
     drawn: () => vp.querySelectorAll("g.bx").length,
-    folded: () => [...vp.querySelectorAll("g.bx")].map((g) => +g.dataset.u).filter((u) => !isLeaf(u)).map((u) => U[u].n),
+    boxes: () => { let n = 0; for (let u = 1; u < NU; u++) if (vis[u] === u && (isLeaf(u) || !open[u])) n++; return n; },
+    folded: () => U.filter((x, u) => u > 0 && vis[u] === u && !isLeaf(u) && !open[u]).map((x) => x.n),
     openAll: () => setAll(1),
   };
   window.resgraphViewer = api;
