@@ -172,6 +172,7 @@ class _Tree:
         self.graph = graph
         self.view = view
         self.telling = telling_args(graph)  # the block arguments that tell instances apart
+        self.costs = {n: graph.cost(n) for n in graph if graph.type_of(n) is not None}  # asked once each
         self.runs: dict[tuple[str, Any], list[tuple[str, Any]]] = {}  # run ref → its instances
         parent: dict[tuple[str, Any], tuple[str, Any]] = {}
         for path in graph.scopes:
@@ -267,7 +268,7 @@ class _Tree:
         """A scope's unit: its header, its folded box's lines, its totals and where it was written."""
         graph = self.graph
         members = self.members(ref)
-        costs = [graph.cost(n) for n in members if graph.type_of(n) is not None]
+        costs = [self.costs[n] for n in members if n in self.costs]
         macs = [c.macs for c in costs]
         inside = {graph.opdef(n).edge for n in members} - {"seq"}
         strongest = max(inside, key=kind_index.__getitem__, default=None)
