@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -88,6 +89,22 @@ def test_serves_the_viewer_and_draws_it_again_on_save(tmp_path):
         assert '"s":"10"' in get(url)
         with pytest.raises(urllib.error.HTTPError, match="404"):
             get(url + "nothing")  # only / and /version are served
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name != "posix", reason="POSIX signals")
+def test_ctrl_c_stops_the_server_quietly(tmp_path):
+    spec = tmp_path / "net.rg"
+    spec.write_text(SPEC)
+    proc = subprocess.Popen([sys.executable, "-m", "resgraph", "viz", str(spec), "--serve", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        assert proc.stdout.readline().startswith("serving http://127.0.0.1:")
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=20) == 0 and "Traceback" not in proc.stdout.read()
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 def test_serve_refuses_an_output_file_and_a_missing_spec(tmp_path):

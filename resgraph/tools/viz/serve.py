@@ -103,9 +103,9 @@ def serve(live: LivePage, port: int, ready: Callable[[str], None]) -> None:
             live.check()
 
     watcher = threading.Thread(target=watch, name="resgraph-viz-watch", daemon=True)
-    watcher.start()
-    ready(f"http://{HOST}:{server.server_address[1]}/")
     try:
+        watcher.start()
+        ready(f"http://{HOST}:{server.server_address[1]}/")
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         pass
