@@ -64,3 +64,4 @@ def test_the_wheel_carries_the_grammar_and_the_zoo(tmp_path):
     assert "resgraph/grammar/resgraph.lark" in names
     assert zipfile.ZipFile(wheel).read("resgraph/grammar/resgraph.lark") == (ROOT / "grammar" / "resgraph.lark").read_bytes()
     assert {"resgraph/zoo/resnet.rg", "resgraph/zoo/densenet.rg"} <= names
+    assert {"resgraph/tools/viz/assets/viewer.js", "resgraph/tools/viz/assets/viewer.css"} <= names  # the viewer's

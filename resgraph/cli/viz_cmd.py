@@ -8,13 +8,12 @@ from typing import Optional
 import typer
 from typer.core import TyperCommand
 
+from ..errors import UsageError
 from .common import PLUGIN_OPTION, check_output, parse_params, reported
 
 
 def parse_depth(text: str) -> int | None | str:
     """`auto` (fold just enough to stay readable), `all` (every layer) or a block depth >= 1."""
-    from ..errors import UsageError
-
     if text in ("auto", "all"):
         return None if text == "all" else "auto"
     if text.isdigit() and int(text) >= 1:
@@ -34,7 +33,7 @@ def split_source(source: str) -> tuple[str, str | None]:
 def viz(
     source: str = typer.Argument(..., help="A .rg file, file.rg:model, or a shipped model name (resnet50)."),
     plugin: list[str] | None = PLUGIN_OPTION,
-    out: Path = typer.Option(..., "-o", "--out", help="Output file: .svg .png .pdf (Graphviz), .dot, .mmd (Mermaid) or .html."),
+    out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output file: .svg .png .pdf (Graphviz), .dot, .mmd (Mermaid) or .html (the interactive viewer)."),
     depth: str = typer.Option("auto", "--depth", "-d", help="Draw block instances at nesting level N as single boxes (1: top-level blocks); 'all': every layer; 'auto': fold just enough to stay readable."),
     matrix: Optional[str] = typer.Option(
         None, "--matrix", metavar="[BLOCK]",
@@ -42,18 +41,46 @@ def viz(
     ),
     param: Optional[list[str]] = typer.Option(None, "-p", "--param", help="Model parameter NAME=VALUE (repeatable)."),
     dpi: int = typer.Option(96, "--dpi", help="Resolution of .png output."),
+    serve: bool = typer.Option(False, "--serve", help="Show the viewer at http://127.0.0.1:PORT/ and draw it again on every save (instead of -o)."),
+    port: int = typer.Option(8000, "--port", help="Port for --serve (0: any free one)."),
 ) -> None:
     """Draw a model: skip (add) edges blue and dashed, dense (concat) edges orange, blocks as clusters."""
     from ..api import load
     from ..tools.viz import write
 
     with reported():
-        check_output(out, example="model.svg")
         folding = parse_depth(depth)
         path, model = split_source(source)
-        graph = load(path, model=model, **parse_params(param))
+        params = parse_params(param)
+        if serve:
+            return serve_viewer(path, model, params, folding, port, matrix is not None or out is not None)
+        if out is None:
+            raise UsageError("viz needs an output file (-o model.svg) or --serve",
+                             hint="resgraph viz net.rg -o net.html writes the interactive viewer")
+        check_output(out, example="model.svg")
+        graph = load(path, model=model, **params)
         written = write(graph, out, depth=folding, matrix=matrix is not None, block=matrix or None, dpi=dpi)
     typer.echo(f"wrote {written}")
+
+
+def serve_viewer(path: str, model: str | None, params: dict, folding, port: int, conflicting: bool) -> None:
+    """`--serve`: the viewer on localhost, drawn again on every save, until Ctrl-C."""
+    from ..api import load
+    from ..tools.viz.html import to_html
+    from ..tools.viz.serve import LivePage, serve
+
+    if conflicting:
+        raise UsageError("--serve shows the viewer in the browser: leave out -o and --matrix",
+                         hint="resgraph viz net.rg --serve, then open the address it prints")
+
+    def render(live: dict) -> tuple[str, list[str]]:
+        graph = load(path, model=model, **params)
+        return to_html(graph, folding, live=live), [s.path for s in graph.sources]
+
+    if not Path(path).is_file():
+        render({})  # a shipped model, or a path that is not there: fail now, or serve what never changes
+    page = LivePage(render, Path(path).name, [path] if Path(path).is_file() else [])
+    serve(page, port, lambda url: typer.echo(f"serving {url} (redrawn when {Path(path).name} changes; Ctrl-C stops)"))
 
 
 class OptionalMatrixValue(TyperCommand):

@@ -1,8 +1,10 @@
 """Pictures of connectivity: skip (`add`) and dense (`concat`) edges drawn so that a person sees them.
 
     fold.py    the IR folded for reading: depth, runs of identical blocks, compact chains
-    dot.py     Graphviz DOT;  mermaid.py  Mermaid for Markdown;  html.py  one self-contained page
-    matrix.py  a block's connectivity as an adjacency matrix;  svg.py  the drawing without Graphviz
+    dot.py     Graphviz DOT;  mermaid.py  Mermaid for Markdown
+    html.py    one self-contained page: the interactive viewer (viewer_data.py is its JSON,
+               assets/ its script and style), or the matrix as a table;  serve.py  the live page
+    matrix.py  a block's connectivity as an adjacency matrix
     render.py  running the real `dot` binary;  write.py  picking the format from a file name
 """
 

@@ -174,18 +174,20 @@ def build_view(
     expand: tuple[str, ...] = (),
     chains: bool = True,
     repeats: bool = True,
+    dissolve: bool = True,
 ) -> View:
     """Fold `graph` for drawing: block instances at nesting level `depth` become single items.
 
     `depth="auto"` picks the folding (see `auto_folding`); block paths in `expand` are drawn open
-    (their own sub-blocks folded) although they sit at or below `depth`.
+    (their own sub-blocks folded) although they sit at or below `depth`. `dissolve=False` keeps
+    the cluster around a single box (the viewer folds every scope, however small).
     """
     if depth == "auto":
         depth, expand = auto_folding(graph)
     if depth is not None and (not isinstance(depth, int) or depth < 1):
         raise UsageError(f"depth must be at least 1, got {depth}", hint="--depth 1 draws top-level blocks as single boxes; leave it out to draw every layer")
     order = graph.topo_order()
-    shown = _telling_args(graph)
+    shown = telling_args(graph)
     key_of: dict[str, str] = {}
     items: dict[str, Item] = {}
     for name in order:
@@ -211,7 +213,7 @@ def build_view(
     by_strength = {kind: (kind != "seq", s.strength, kind) for kind, s in styles.items()}
     for item in items.values():
         if item.kind == "block":
-            item.shape = ", ".join(shape_text(graph.type_of(n)) for n in _exits(graph, item.members))
+            item.shape = ", ".join(shape_text(graph.type_of(n)) for n in exits(graph, item.members))
             inside = {graph.opdef(n).edge for n in item.members} - {"seq"}
             item.merges = tuple(sorted(inside, key=by_strength.__getitem__))
     keys = list(items)
@@ -233,7 +235,9 @@ def build_view(
         out, edges = _merge_runs(out, edges, _chainable, _join_layers)
     for i, item in enumerate(out):
         item.id = f"n{i}"
-    clusters = _dissolve_singletons(out, _clusters(graph, out, shown))
+    clusters = _clusters(graph, out, shown)
+    if dissolve:
+        clusters = _dissolve_singletons(out, clusters)
     edge_list = sorted((a, b, k) for (a, b), k in edges.items())
     return View(graph.name, out, edge_list, clusters, depth, tuple(p for p in expand if p in graph.scopes))
 
@@ -265,7 +269,7 @@ def _layer(graph: Graph, name: str, cluster: str | None) -> Item:
     return Item(kind, [name], name, rows, shape_text(graph.type_of(name)), cluster, ops=[opdef.name])
 
 
-def _telling_args(graph: Graph) -> dict[str, dict[str, set]]:
+def telling_args(graph: Graph) -> dict[str, dict[str, set]]:
     """Per block, the arguments worth printing: those that differ between its instances.
 
     `bottleneck(planes=128, stride=2)` says what matters; `groups=1, base_width=64` on every box
@@ -290,7 +294,7 @@ def _telling_args(graph: Graph) -> dict[str, dict[str, set]]:
 def telling_call(graph: Graph, path: str, shown: dict[str, set] | None = None) -> str:
     """The block call of a scope with only its telling arguments: `bottleneck(planes=64, stride=2)`."""
     scope = graph.scopes[path]
-    keep = (shown or _telling_args(graph)).get(scope.block or "", set(scope.args))
+    keep = (shown or telling_args(graph)).get(scope.block or "", set(scope.args))
     return call_text(scope.block or "block", {k: v for k, v in scope.args.items() if k in keep})
 
 
@@ -301,7 +305,7 @@ def _block(graph: Graph, path: str, cluster: str | None, first: str, shown: dict
     return Item("block", [first], path, [call], "?", cluster, block=key)
 
 
-def _exits(graph: Graph, members: list[str]) -> list[str]:
+def exits(graph: Graph, members: list[str]) -> list[str]:
     """The members whose values leave the folded block: its `out`, or each of `out = (a, b)`."""
     inside = set(members)
     found = [name for name in members
@@ -351,11 +355,11 @@ def _join_blocks(run: Item, nxt: Item) -> None:
     run.count += 1
     run.members += nxt.members
     run.shape = nxt.shape
-    run.name = _path_range(run.name.split("–")[0], nxt.name)
+    run.name = path_range(run.name.split("–")[0], nxt.name)
     run.rows = [run.rows[0].split(" × ")[0] + f" × {run.count}"]
 
 
-def _path_range(first: str, last: str) -> str:
+def path_range(first: str, last: str) -> str:
     """`layer1.1` and `layer1.3` → `layer1.1–3`."""
     a, b = first.rsplit(".", 1), last.rsplit(".", 1)
     if len(a) == 2 and len(b) == 2 and a[0] == b[0]:

@@ -25,10 +25,15 @@ def call_text(block: str, args: dict[str, Any], limit: int = 48) -> str:
 def compact_rows(item) -> list[tuple[str, str]]:
     """One line per weighted layer (`OpDef.weighted`) with the cheap ops after it, as (its first
     op, text): `conv 3x3, 64 · bn · relu`. Ops come from the item's data, never from parsing the text."""
-    out: list[tuple[str, str]] = []
-    for op, row in zip(item.ops, item.rows):
+    return [(item.ops[row[0]], " · ".join(item.rows[i] for i in row)) for row in row_groups(item.ops)]
+
+
+def row_groups(ops: list[str]) -> list[list[int]]:
+    """The positions of `ops` on each compact line: a weighted op starts a line, the rest join it."""
+    out: list[list[int]] = []
+    for i, op in enumerate(ops):
         if out and not registry.get(op).weighted:
-            out[-1] = (out[-1][0], out[-1][1] + " · " + row)
+            out[-1].append(i)
         else:
-            out.append((op, row))
+            out.append([i])
     return out

@@ -26,6 +26,12 @@ class Matrix:
 
 def default_block(graph: Graph) -> str | None:
     """The first block instance with a dense join of its own (a dense block); None if there is none."""
+    blocks = dense_blocks(graph)
+    return blocks[0] if blocks else None
+
+
+def dense_blocks(graph: Graph) -> list[str]:
+    """Every block instance with a dense join of its own, in the order their first joins come."""
     order = {n: i for i, n in enumerate(graph.topo_order())}
     owners: dict[str, int] = {}
     for name in graph:
@@ -33,7 +39,7 @@ def default_block(graph: Graph) -> str | None:
             blocks = [p for p in ancestors(graph, name) if graph.scopes[p].kind == "block"]
             if blocks:
                 owners[blocks[-1]] = min(owners.get(blocks[-1], order[name]), order[name])
-    return min(owners, key=owners.__getitem__) if owners else None
+    return sorted(owners, key=owners.__getitem__)
 
 
 def _dense_join(graph: Graph, name: str) -> bool:
@@ -66,16 +72,30 @@ def connectivity(graph: Graph, block: str | None = None) -> Matrix:
         view = build_view(graph, depth, repeats=False)
         title = f"{graph.name}: every top-level block"
         keep = list(range(len(view.items)))
-    else:
-        view = build_view(graph, block_depth(graph, block) + 1, repeats=False)
-        scope = graph.scopes[block]
-        title = block + (f": {telling_call(graph, block)}" if scope.block else "")
-        keep = [i for i, it in enumerate(view.items) if (it.name + ".").startswith(block + ".")]
-        inside = set(keep)
-        feeders = sorted({a for a, b, _ in view.edges if b in inside and a not in inside})
-        keep = feeders + keep
-        return _matrix(view, keep, title, set(feeders))
-    return _matrix(view, keep, title, set())
+        return _matrix(view, keep, title, set())
+    return _block_matrix(graph, block, build_view(graph, block_depth(graph, block) + 1, repeats=False))
+
+
+def block_matrices(graph: Graph) -> dict[str, Matrix]:
+    """The matrix of every dense block (`dense_blocks`); blocks at one depth share one folded view."""
+    views: dict[int, View] = {}
+    out = {}
+    for block in dense_blocks(graph):
+        depth = block_depth(graph, block) + 1
+        if depth not in views:
+            views[depth] = build_view(graph, depth, repeats=False)
+        out[block] = _block_matrix(graph, block, views[depth])
+    return out
+
+
+def _block_matrix(graph: Graph, block: str, view: View) -> Matrix:
+    """Scope `block` in a view that folds its sub-blocks, with the items feeding it as rows first."""
+    scope = graph.scopes[block]
+    title = block + (f": {telling_call(graph, block)}" if scope.block else "")
+    keep = [i for i, it in enumerate(view.items) if (it.name + ".").startswith(block + ".")]
+    inside = set(keep)
+    feeders = sorted({a for a, b, _ in view.edges if b in inside and a not in inside})
+    return _matrix(view, feeders + keep, title, set(feeders))
 
 
 def _matrix(view: View, keep: list[int], title: str, feeders: set[int]) -> Matrix:

@@ -19,6 +19,7 @@ from resgraph.tools import viz
 from resgraph.tools.viz.fold import build_view
 from resgraph.tools.viz.html import matrix_page
 from resgraph.tools.viz.matrix import connectivity, default_block, matrix_html
+from resgraph.tools.viz.viewer_data import viewer_data
 
 COLOR = PROD_STYLE.color
 
@@ -66,15 +67,15 @@ def test_mermaid_uses_the_kinds_arrow_colour_and_fill(gated):
     assert len(re.findall(r'n\d+\(\("×"\)\):::rg_prod_test', text)) == 2
 
 
-def test_html_page_and_the_drawing_without_graphviz(gated, monkeypatch):
+def test_the_viewer_styles_the_foreign_kind_from_the_registry(gated):
     page = viz.to_html(gated)
-    assert "gate (prod_test)" in page.split('<div class="picture">')[0]  # the page's legend
-    assert "dense (concat)" not in page
-    monkeypatch.setenv("PATH", "/nonexistent")
-    assert viz.find_dot() is None
-    page = viz.to_html(gated)
-    assert 'marker-end="url(#arrow-prod_test)"' in page and f'stroke="{COLOR}"' in page
-    assert 'stroke-dasharray="2 3"' in page
+    legend = page.split('<div id="legend">')[1].split("</div>")[0]
+    assert "gate (prod_test)" in legend and "dense (concat)" not in legend
+    assert f'stroke="{COLOR}" stroke-width="1.8" stroke-dasharray="2 3"' in legend  # its line sample
+    data = viewer_data(gated)
+    kind = next(k for k in data["kinds"] if k["name"] == "prod_test")
+    assert (kind["color"], kind["dash"], kind["symbol"]) == (COLOR, "2 3", "×")
+    assert any(u.get("sym") == "×" and u["sc"] == COLOR for u in data["units"])  # the lone product
 
 
 def test_matrix_colours_cells_of_the_foreign_kind(gated):
