@@ -1,0 +1,133 @@
+"""A compiled module's graph cut at the head: forward_features, forward_head and the pre-logits.
+
+Each part is a function of the module itself, written by fx from a copy of the part's nodes with
+`self` as its root: it reads the layers through the module's own attributes at every call, so
+the parts hold no state of their own (no duplicate state_dict keys; `.to()`, `load_state_dict`
+and `deepcopy` act on what they use) and compute exactly what `forward` computes.
+
+Nodes are told apart by the IR node each fx node computes (`meta["resgraph_node"]`), read on the
+root graph, so a module whose blocks are submodules is cut between its root-level calls; a node
+without a tag (made by an optimizer pass) belongs to the head when it reads a head node. Where a
+value the cut needs lives inside a block module, the cut is made on the flattened graph, whose
+layers have the same paths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import torch
+from torch import fx
+
+from ..errors import CompileError
+from ..ir.model_parts import ModelParts
+
+
+class Split(NamedTuple):
+    features: Callable[..., Any]  # (module, x) → the features
+    head: Callable[..., Any]  # (module, features) → the output
+    pre_logits: Callable[..., Any]  # (module, features) → what the classifier reads, as (N, C)
+
+
+def split(module: fx.GraphModule, parts: ModelParts, ir_graph) -> Split:
+    graph = module.graph
+    if _value_node(graph, parts.features) is None or _value_node(graph, parts.pre_logits) is None:
+        graph = _flat_graph(module)
+    features = _value_node(graph, parts.features)
+    pre = _value_node(graph, parts.pre_logits)
+    if features is None or pre is None:
+        missing = parts.features if features is None else parts.pre_logits
+        raise CompileError(f"cannot cut the module at its head: no node of its graph computes '{missing}'",
+                           hint="call forward_features/forward_head on the opt level 0 module")
+    head = _head_nodes(graph, set(parts.head), features)
+    t = ir_graph.type_of(parts.pre_logits)
+    flatten = t is not None and t.is_map and all(s == 1 for s in t.spatial)  # a 1x1 map after the pool
+    return Split(
+        _function(_part(graph, lambda n: n not in head, features)),
+        _function(_part(graph, head.__contains__, graph.output_node().args[0], features)),
+        _function(_part(graph, head.__contains__, pre, features, flatten)),
+    )
+
+
+def _value_node(graph: fx.Graph, name: str) -> fx.Node | None:
+    """The node that yields IR node `name`'s value: the op's output node where there is one (it
+    carries `resgraph_op`), else the last node tagged with the name (a block module's call)."""
+    tagged = [n for n in graph.nodes if n.meta.get("resgraph_node") == name and n.op != "output"]
+    out = [n for n in tagged if "resgraph_op" in n.meta]
+    return (out or tagged or [None])[-1]
+
+
+def _flat_graph(module: fx.GraphModule) -> fx.Graph:
+    try:
+        from .flatten import flatten
+    except ImportError:  # only modules with block submodules get here
+        return module.graph
+    return flatten(module).graph
+
+
+def _head_nodes(graph: fx.Graph, head_ir: set[str], features: fx.Node) -> set[fx.Node]:
+    head: set[fx.Node] = set()
+    for node in graph.nodes:
+        if node.op in ("placeholder", "output", "get_attr"):
+            continue
+        tag = node.meta.get("resgraph_node")
+        if tag in head_ir or (tag is None and any(u in head for u in node.all_input_nodes)):
+            head.add(node)
+    for node in graph.nodes:
+        reads = [u for u in node.all_input_nodes if u.op != "get_attr"]
+        if node in head and any(u not in head and u is not features for u in reads) or (
+                node not in head and node.op != "output" and any(u in head for u in reads)):
+            raise CompileError(f"cannot cut the module at its head: node '{node.name}' crosses the cut",
+                               hint="call forward_features/forward_head on the opt level 0 module")
+    return head
+
+
+def _part(graph: fx.Graph, keep: Callable[[fx.Node], bool], result: Any, features: fx.Node | None = None,
+          flatten: bool = False) -> fx.Graph:
+    """A graph of the nodes `keep` selects that `result` needs (get_attr nodes as they are read),
+    returning `result`; with `features`, that node is the graph's one input, else the graph's
+    placeholders are."""
+    part = fx.Graph()
+    env: dict[fx.Node, fx.Node] = {}
+    if features is not None:
+        env[features] = part.placeholder("features")
+
+    def copy(n: fx.Node) -> fx.Node:
+        if n not in env:  # a get_attr read by a kept node
+            env[n] = part.node_copy(n, copy)
+        return env[n]
+
+    needed = _ancestors(result)
+    for node in graph.nodes:
+        if node.op == "placeholder" and features is None or (
+                node.op not in ("placeholder", "get_attr", "output") and node in needed and keep(node)):
+            env[node] = part.node_copy(node, copy)
+    out = fx.map_arg(result, copy)
+    if flatten:
+        out = part.call_function(torch.flatten, (out, 1))
+    part.output(out)
+    return part
+
+
+def _ancestors(result: Any) -> set[fx.Node]:
+    found: set[fx.Node] = set()
+    stack: list[fx.Node] = []
+    fx.map_arg(result, stack.append)
+    while stack:
+        n = stack.pop()
+        if n not in found:
+            found.add(n)
+            stack.extend(n.all_input_nodes)
+    return found
+
+
+def _function(graph: fx.Graph) -> Callable[..., Any]:
+    """The graph's Python code as a function of (module, inputs...), reading layers from the module."""
+    code = graph.python_code(root_module="self")
+    namespace = dict(code.globals)
+    exec(compile(code.src, "<resgraph split>", "exec"), namespace)  # noqa: S102 - fx's own code, as fx runs it
+    return namespace["forward"]
+
+
+__all__ = ["Split", "split"]
