@@ -3,8 +3,8 @@
 The module's IR (`meta["resgraph"]["graph"]`) is what `save_model` writes and what a loaded model
 is rebuilt from, so the reset changes it with the layer: the classifier node gets `n` outputs (the
 same op, e.g. `linear(n)`), or becomes an `identity` for `n == 0` (timm's convention: the model
-then returns its pre-logits), marked with `option classifier` so that a later reset finds its
-place again. Where the spec has a `num_classes` parameter and the spec written with the new value
+then returns its pre-logits; it has no classifier layer), marked with `option classifier` so that
+a later reset finds its place again. Where the spec has a `num_classes` parameter and the spec written with the new value
 is the new graph (`resgraph.compile("resnet50")` then `reset_classifier(10)`), the saved spec
 keeps its blocks with `num_classes = 10`; otherwise it is saved flat (every layer at its path),
 which loads back to the same module.
@@ -23,34 +23,53 @@ from ..ir.model_parts import ModelParts
 from ..ir.verify import check
 from ..syntax.loader import loads_graph
 from ..syntax.unparse import structural_diff, to_rg
+from . import checkpointing
 from .init import initialize
 
 
 def reset(module: fx.GraphModule, graph: Graph, parts: ModelParts, num_classes: int) -> Graph:
-    """Replace the module's classifier layer in place; returns the Graph the module now follows."""
+    """Replace the module's classifier layer in place; returns the Graph the module now follows.
+
+    The module's graphs are made again from the new Graph (on the meta device: no weights), so a
+    module reset to 0 classes and one loaded from its save are the same, with no classifier layer;
+    every other layer stays the object it was, so an optimizer holding them keeps working.
+    """
     if parts.classifier is None:
         raise UsageError(f"model '{graph.name}' has no classifier layer to reset: its head "
                          f"({', '.join(parts.head)}) holds no linear or conv",
                          hint='end the head with one, or name it: option classifier = "<layer>"')
-    new = _graph_with(graph, parts.classifier, num_classes)
-    old = module.get_submodule(parts.classifier) if _has(module, parts.classifier) else None
-    layer = _layer(new, parts.classifier) if num_classes else nn.Identity()
-    reference = next(iter(old.parameters()), None) if old is not None else None
-    reference = reference if reference is not None else next(iter(module.parameters()), None)
-    if reference is not None:
-        layer.to(device=reference.device, dtype=reference.dtype)
-    layer.train(module.training)
-    parent, _, leaf = parts.classifier.rpartition(".")
-    setattr(module.get_submodule(parent) if parent else module, leaf, layer)
+    name = parts.classifier
+    new = _graph_with(graph, name, num_classes)
+    parent_path, _, leaf = name.rpartition(".")
+    parent = module.get_submodule(parent_path) if parent_path else module
+    old = parent._modules.get(leaf)
+    checkpointed = checkpointing.enabled(module)
+    checkpointing.disable(module)
+    if num_classes:
+        layer = _layer(new, name)
+        like = next(iter(old.parameters()), None) if old is not None else None
+        like = like if like is not None else next(iter(module.parameters()), None)
+        if like is not None:
+            layer.to(device=like.device, dtype=like.dtype)
+        layer.train(module.training)
+        setattr(parent, leaf, layer)
+    elif old is not None:
+        delattr(parent, leaf)
+    _adopt_graphs(module, new)
+    if checkpointed:
+        checkpointing.enable(module, new)
     return new
 
 
-def _has(module: nn.Module, path: str) -> bool:
-    try:
-        module.get_submodule(path)
-    except AttributeError:
-        return False
-    return True
+def _adopt_graphs(module: fx.GraphModule, graph: Graph) -> None:
+    """Give the module (and each block module in it) the fx graph `graph` compiles to."""
+    from .fx import build_module  # fx.py builds ResgraphModule, whose class imports this file
+
+    with torch.device("meta"):
+        fresh = build_module(graph)
+    for path, gm in fresh.named_modules():
+        if isinstance(gm, fx.GraphModule):
+            (module.get_submodule(path) if path else module).graph = gm.graph
 
 
 def _graph_with(graph: Graph, name: str, num_classes: int) -> Graph:

@@ -31,16 +31,14 @@ class Split(NamedTuple):
 
 
 def split(module: fx.GraphModule, parts: ModelParts, ir_graph) -> Split:
-    graph = module.graph
-    if _value_node(graph, parts.features) is None or _value_node(graph, parts.pre_logits) is None:
-        graph = _flat_graph(module)
-    features = _value_node(graph, parts.features)
-    pre = _value_node(graph, parts.pre_logits)
-    if features is None or pre is None:
-        missing = parts.features if features is None else parts.pre_logits
-        raise CompileError(f"cannot cut the module at its head: no node of its graph computes '{missing}'",
-                           hint="call forward_features/forward_head on the opt level 0 module")
-    head = _head_nodes(graph, set(parts.head), features)
+    cut = _cut(module.graph, parts)
+    if cut is None:  # what the cut needs is inside a block module
+        cut = _cut(_flat_graph(module), parts)
+    if cut is None:
+        raise CompileError("cannot cut the module at its head: its graph has no node where the features "
+                           f"('{parts.features}') or the pre-logits ('{parts.pre_logits}') are",
+                           hint="call forward_features/forward_head on the module resgraph.compile returned")
+    graph, head, features, pre = cut
     t = ir_graph.type_of(parts.pre_logits)
     flatten = t is not None and t.is_map and all(s == 1 for s in t.spatial)  # a 1x1 map after the pool
     return Split(
@@ -48,6 +46,26 @@ def split(module: fx.GraphModule, parts: ModelParts, ir_graph) -> Split:
         _function(_part(graph, head.__contains__, graph.output_node().args[0], features)),
         _function(_part(graph, head.__contains__, pre, features, flatten)),
     )
+
+
+def _cut(graph: fx.Graph, parts: ModelParts) -> tuple[fx.Graph, set[fx.Node], fx.Node, fx.Node] | None:
+    """The head's nodes, the one node they read from the body (the features: found from the head's
+    side, since a pass may fuse the layer that computes them into another) and the pre-logits."""
+    head = _head_nodes(graph, set(parts.head))
+    read = {u for n in head for u in n.all_input_nodes if u not in head and u.op != "get_attr"}
+    if len(read) != 1:
+        return None
+    (features,) = read
+    if parts.pre_logits == parts.features:
+        return graph, head, features, features
+    pre = _value_node(graph, parts.pre_logits)
+    if pre is None or pre not in head:  # fused away: what the classifier's first node reads
+        first = next((n for n in graph.nodes if n.meta.get("resgraph_node") == parts.classifier), None)
+        inputs = [u for u in first.all_input_nodes if u.op != "get_attr"] if first is not None else []
+        if len(inputs) != 1 or (inputs[0] not in head and inputs[0] is not features):
+            return None
+        pre = inputs[0]
+    return graph, head, features, pre
 
 
 def _value_node(graph: fx.Graph, name: str) -> fx.Node | None:
@@ -66,7 +84,7 @@ def _flat_graph(module: fx.GraphModule) -> fx.Graph:
     return flatten(module).graph
 
 
-def _head_nodes(graph: fx.Graph, head_ir: set[str], features: fx.Node) -> set[fx.Node]:
+def _head_nodes(graph: fx.Graph, head_ir: set[str]) -> set[fx.Node]:
     head: set[fx.Node] = set()
     for node in graph.nodes:
         if node.op in ("placeholder", "output", "get_attr"):
@@ -75,11 +93,9 @@ def _head_nodes(graph: fx.Graph, head_ir: set[str], features: fx.Node) -> set[fx
         if tag in head_ir or (tag is None and any(u in head for u in node.all_input_nodes)):
             head.add(node)
     for node in graph.nodes:
-        reads = [u for u in node.all_input_nodes if u.op != "get_attr"]
-        if node in head and any(u not in head and u is not features for u in reads) or (
-                node not in head and node.op != "output" and any(u in head for u in reads)):
-            raise CompileError(f"cannot cut the module at its head: node '{node.name}' crosses the cut",
-                               hint="call forward_features/forward_head on the opt level 0 module")
+        if node not in head and node.op != "output" and any(u in head for u in node.all_input_nodes):
+            raise CompileError(f"cannot cut the module at its head: node '{node.name}' reads the head's values",
+                               hint="call forward_features/forward_head on the module resgraph.compile returned")
     return head
 
 
