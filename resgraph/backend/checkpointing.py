@@ -88,68 +88,68 @@ def _calls(module: fx.GraphModule, units: set[str]):
 
 
 def _wrap(owner: fx.GraphModule, node: fx.Node) -> None:
-    """`unit(*args)` → `checkpoint(unit, *args, use_reentrant=False)`, same name and tags."""
-    g = owner.graph
-    with g.inserting_before(node):
-        unit = g.get_attr(node.target)
-        call = g.call_function(checkpoint, (unit, *node.args), {**node.kwargs, "use_reentrant": False})
+    """`unit(*args)` → `checkpoint(unit, *args, use_reentrant=False)`, in place: the node keeps its
+    name and tags (create_feature_extractor reads names), and undoing it needs nothing stored."""
+    with owner.graph.inserting_before(node):
+        unit = owner.graph.get_attr(node.target)
     unit.meta[MARK] = {}
-    call.meta = {**node.meta, MARK: {"last": "wrap", "target": node.target, "meta": dict(node.meta)}}
-    _replace(node, call)
+    node.meta[MARK] = {"last": "wrap", "target": node.target}
+    _to_checkpoint(node, unit, node.args)
 
 
 def _unroll(owner: fx.GraphModule, node: fx.Node, units: set[str]) -> None:
-    """`seq(x)` → `e1(x)`, `checkpoint(e2, ·)`, ...: the Sequential's elements called one by one."""
+    """`seq(x)` → `e1(x)`, `checkpoint(e2, ·)`, ...: the Sequential's elements called one by one,
+    the last in the node itself."""
     g = owner.graph
-    seq = owner.get_submodule(node.target)
+    children = [name for name, _ in owner.get_submodule(node.target).named_children()]
     value: Any = node.args[0]
     with g.inserting_before(node):
-        for name, _ in seq.named_children():
+        for k, name in enumerate(children):
             target = f"{node.target}.{name}"
-            if name in units:
-                unit = g.get_attr(target)
+            unit = g.get_attr(target) if name in units else None
+            if unit is not None:
                 unit.meta[MARK] = {}
-                value = g.call_function(checkpoint, (unit, value), {"use_reentrant": False})
-            else:
-                value = g.call_module(target, (value,))
+            if k == len(children) - 1:
+                break
+            value = (g.call_function(checkpoint, (unit, value), {"use_reentrant": False}) if unit is not None
+                     else g.call_module(target, (value,)))
             value.meta[MARK] = {}
-    value.meta = {**node.meta, MARK: {"last": "unroll", "target": node.target, "meta": dict(node.meta)}}
-    _replace(node, value)
+    node.meta[MARK] = {"last": "unroll", "target": node.target}
+    if unit is None:
+        node.target, node.args = target, (value,)
+    else:
+        _to_checkpoint(node, unit, (value,))
 
 
-def _replace(old: fx.Node, new: fx.Node) -> None:
-    name = old.name
-    old.replace_all_uses_with(new)
-    old.graph.erase_node(old)
-    new._rename(name)  # the name fx gave the call (create_feature_extractor reads names)
+def _to_checkpoint(node: fx.Node, unit: fx.Node, args: tuple) -> None:
+    node.op, node.target = "call_function", checkpoint
+    node.args = (unit, *args)
+    node.kwargs = {**node.kwargs, "use_reentrant": False}
 
 
 def _restore(owner: fx.GraphModule, last: fx.Node) -> None:
-    """Put back the one call_module node a `_wrap` or `_unroll` replaced (the mark holds no nodes:
-    fx copies node meta shallowly, so a node kept there would point into another graph)."""
-    mark = last.meta[MARK]
-    chain = [last]
+    """Turn the node a `_wrap` or `_unroll` rewrote back into the call it was, in place, and drop
+    the nodes the rewrite added (the mark holds no nodes: fx copies node meta shallowly, so a
+    node kept there would point into the graph it was copied from)."""
+    mark = last.meta.pop(MARK)
+    added = []
+    first = last
     while mark["last"] == "unroll":  # walk back along the unrolled elements
-        value = _value_input(chain[0])
-        if MARK not in value.meta or value.meta[MARK] or value.op == "get_attr":
+        value = _value_input(first)
+        if not isinstance(value, fx.Node) or MARK not in value.meta or value.meta[MARK] or value.op == "get_attr":
             break
-        chain.insert(0, value)
-    first = chain[0]
-    args = first.args[1:] if mark["last"] == "wrap" else (_value_input(first),)
-    kwargs = {k: v for k, v in first.kwargs.items() if k != "use_reentrant"}
-    g = owner.graph
-    with g.inserting_before(first):
-        call = g.call_module(mark["target"], args, kwargs)
-    call.meta = dict(mark["meta"])
-    name = last.name
-    last.replace_all_uses_with(call)
-    for node in reversed(chain):
-        attrs = [u for u in node.all_input_nodes if u.op == "get_attr" and MARK in u.meta]
-        g.erase_node(node)
-        for attr in attrs:
-            if not attr.users:
-                g.erase_node(attr)
-    call._rename(name)
+        added.append(value)
+        first = value
+    args = last.args[1:] if mark["last"] == "wrap" else (_value_input(first),)
+    units = [u for n in [last, *added] for u in n.all_input_nodes if u.op == "get_attr" and MARK in u.meta]
+    last.op, last.target = "call_module", mark["target"]
+    last.args = args
+    last.kwargs = {k: v for k, v in last.kwargs.items() if k != "use_reentrant"}
+    for node in added:  # last added first: each reads the one before
+        owner.graph.erase_node(node)
+    for unit in units:
+        if not unit.users:
+            owner.graph.erase_node(unit)
 
 
 def _value_input(node: fx.Node) -> Any:
