@@ -111,8 +111,9 @@ def _unroll(owner: fx.GraphModule, node: fx.Node, units: set[str]) -> None:
                 unit.meta[MARK] = {}
             if k == len(children) - 1:
                 break
-            value = (g.call_function(checkpoint, (unit, value), {"use_reentrant": False}) if unit is not None
-                     else g.call_module(target, (value,)))
+            call = ("call_function", checkpoint, (unit, value), {"use_reentrant": False}) if unit is not None \
+                else ("call_module", target, (value,), {})
+            value = g.create_node(*call, name=target.replace(".", "_"))  # named after the element, as fx names calls
             value.meta[MARK] = {}
     node.meta[MARK] = {"last": "unroll", "target": node.target}
     if unit is None:

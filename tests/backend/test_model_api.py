@@ -78,6 +78,18 @@ def test_the_classifier_facts(resnet):
         {"num_chs": 512, "reduction": 32, "module": "layer4"}]
 
 
+@pytest.mark.parametrize("name", ["convnext_tiny", "mobilenet_v2"])
+def test_heads_in_groups_split_exactly(name):
+    """ConvNeXt's head group (a LayerNorm over a 1x1 map, permuted around it) and MobileNet's
+    (dropout before the classifier)."""
+    m = resgraph.compile(name, input_shape=(3, 32, 32), seed=0).eval()
+    x = image(1, 32)
+    with torch.no_grad():
+        f = m.forward_features(x)
+        assert torch.equal(m.forward_head(f), m(x))
+        assert m.forward_head(f, pre_logits=True).shape == (1, m.num_features)
+
+
 def test_pretrained_cfg_is_the_specs_data_config():
     m = resgraph.compile(resgraph.loads(CONV_HEAD), seed=0)
     cfg = m.pretrained_cfg
