@@ -3,8 +3,8 @@
 The module's IR (`meta["resgraph"]["graph"]`) is what `save_model` writes and what a loaded model
 is rebuilt from, so the reset changes it with the layer: the classifier node gets `n` outputs (the
 same op, e.g. `linear(n)`), or becomes an `identity` for `n == 0` (timm's convention: the model
-then returns its pre-logits; it has no classifier layer), marked with `option classifier` so that
-a later reset finds its place again. Where the spec has a `num_classes` parameter and the spec written with the new value
+then returns its pre-logits), marked with `option classifier` so that a later reset finds its
+place again. Where the spec has a `num_classes` parameter and the spec written with the new value
 is the new graph (`resgraph.compile("resnet50")` then `reset_classifier(10)`), the saved spec
 keeps its blocks with `num_classes = 10`; otherwise it is saved flat (every layer at its path),
 which loads back to the same module.
@@ -23,16 +23,15 @@ from ..ir.model_parts import ModelParts
 from ..ir.verify import check
 from ..syntax.loader import loads_graph
 from ..syntax.unparse import structural_diff, to_rg
-from . import checkpointing
 from .init import initialize
 
 
 def reset(module: fx.GraphModule, graph: Graph, parts: ModelParts, num_classes: int) -> Graph:
     """Replace the module's classifier layer in place; returns the Graph the module now follows.
 
-    The module's graphs are made again from the new Graph (on the meta device: no weights), so a
-    module reset to 0 classes and one loaded from its save are the same, with no classifier layer;
-    every other layer stays the object it was, so an optimizer holding them keeps working.
+    Every other layer stays the object it was (an optimizer holding them keeps working). A reset
+    to 0 puts an nn.Identity at the classifier's path; a module loaded from that save has no node
+    there (an identity lowers to nothing), so a later reset gives its graph the call again.
     """
     if parts.classifier is None:
         raise UsageError(f"model '{graph.name}' has no classifier layer to reset: its head "
@@ -43,33 +42,49 @@ def reset(module: fx.GraphModule, graph: Graph, parts: ModelParts, num_classes: 
     parent_path, _, leaf = name.rpartition(".")
     parent = module.get_submodule(parent_path) if parent_path else module
     old = parent._modules.get(leaf)
-    checkpointed = checkpointing.enabled(module)
-    checkpointing.disable(module)
-    if num_classes:
+    if not num_classes:
+        layer: nn.Module = nn.Identity()
+    else:
         layer = _layer(new, name)
         like = next(iter(old.parameters()), None) if old is not None else None
         like = like if like is not None else next(iter(module.parameters()), None)
         if like is not None:
             layer.to(device=like.device, dtype=like.dtype)
-        layer.train(module.training)
-        setattr(parent, leaf, layer)
-    elif old is not None:
-        delattr(parent, leaf)
-    _adopt_graphs(module, new)
-    if checkpointed:
-        checkpointing.enable(module, new)
+    layer.train(module.training)
+    setattr(parent, leaf, layer)
+    if old is None:
+        _call(module, new, name)
     return new
 
 
-def _adopt_graphs(module: fx.GraphModule, graph: Graph) -> None:
-    """Give the module (and each block module in it) the fx graph `graph` compiles to."""
-    from .fx import build_module  # fx.py builds ResgraphModule, whose class imports this file
+def _call(module: fx.GraphModule, graph: Graph, name: str) -> None:
+    """Give the graph that computes the classifier's operand a call of the classifier, read where
+    the graph's identity passed the operand on."""
+    owner_path = next(p for p in _prefixes(name) if isinstance(module.get_submodule(p) if p else module,
+                                                                fx.GraphModule))
+    owner = module.get_submodule(owner_path) if owner_path else module
+    (operand,) = graph.inputs_of(name)
+    tagged = [n for n in owner.graph.nodes if n.meta.get("resgraph_node") == operand and n.op != "output"]
+    value = ([n for n in tagged if "resgraph_op" in n.meta] or tagged or [None])[-1]
+    after = set(graph.users_of(name))
+    users = [u for u in (value.users if value is not None else ())
+             if u.meta.get("resgraph_node") in after or (u.op == "output" and name == graph.output)]
+    if not users:
+        raise UsageError(f"cannot put a classifier at '{name}': the module's graph has no place where it is read",
+                         hint="reset the classifier of the module resgraph.compile or load_model returned")
+    with owner.graph.inserting_after(value):
+        call = owner.graph.call_module(name[len(owner_path) + 1:] if owner_path else name, (value,))
+    call.meta.update(resgraph_node=name, resgraph_op=graph.op(name))
+    for user in users:
+        user.replace_input_with(value, call)
+    owner.graph.lint()
+    owner.recompile()
 
-    with torch.device("meta"):
-        fresh = build_module(graph)
-    for path, gm in fresh.named_modules():
-        if isinstance(gm, fx.GraphModule):
-            (module.get_submodule(path) if path else module).graph = gm.graph
+
+def _prefixes(name: str) -> list[str]:
+    """`a.b.c` → `a.b`, `a`, "": the namespaces around a layer, innermost first."""
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(len(parts) - 1, -1, -1)]
 
 
 def _graph_with(graph: Graph, name: str, num_classes: int) -> Graph:
@@ -123,27 +138,45 @@ def _keep_savable(graph: Graph) -> None:
         graph.params = {}
 
 
+class _Catch:
+    """An `ir.ops.base.EmitterProtocol` that keeps the layer module an op's `emit` makes and builds
+    nothing: backend.fx.FxEmitter would add it to a graph, and fx.py, which makes ResgraphModule,
+    cannot be imported by the code of that class."""
+
+    def __init__(self) -> None:
+        self.layers: list[nn.Module] = []
+
+    def module(self, module: nn.Module, *args):
+        self.layers.append(module)
+        return args[0] if args else None
+
+    def function(self, fn, *args, **kwargs):
+        return args[0] if args else None
+
+    def parameter(self, shape):
+        raise UsageError("a classifier op that holds a tensor at its own path cannot be reset")
+
+    buffer = parameter
+
+
 def _layer(graph: Graph, name: str) -> nn.Module:
     """The layer the graph's op makes at `name`, initialized by the model's scheme (global RNG, as timm)."""
-    from .fx import FxEmitter  # fx.py builds ResgraphModule, whose class imports this file
-
-    emitter = FxEmitter(fx.Graph())
-    emitter.current = name
+    catch = _Catch()
     (operand,) = graph.inputs_of(name)
     with torch.device("cpu"):
-        graph.opdef(name).emit(emitter, graph.attrs(name), [emitter.graph.placeholder("x")],
-                               [graph.type_of(operand)], graph.type_of(name))
-    if name not in emitter.modules:
-        raise UsageError(f"cannot reset '{name}': its op {graph.op(name)} makes no layer module")
+        graph.opdef(name).emit(catch, graph.attrs(name), [None], [graph.type_of(operand)], graph.type_of(name))
+    if len(catch.layers) != 1:
+        raise UsageError(f"cannot reset '{name}': its op {graph.op(name)} makes {len(catch.layers)} layer modules, "
+                         "not one")
     root = nn.Module()
     parent = root
     *prefix, leaf = name.split(".")
     for atom in prefix:
         parent.add_module(atom, nn.Module())
         parent = getattr(parent, atom)
-    parent.add_module(leaf, emitter.modules[name])
+    parent.add_module(leaf, catch.layers[0])
     initialize(root, graph)
-    return emitter.modules[name]
+    return catch.layers[0]
 
 
 __all__ = ["reset"]

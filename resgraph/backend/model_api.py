@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 from weakref import WeakKeyDictionary
 
+import torch
 from torch import nn
 
 from ..errors import UsageError
@@ -28,7 +29,8 @@ _splits: WeakKeyDictionary[nn.Module, tuple[tuple[Any, ...], Split]] = WeakKeyDi
 
 
 class ModelApi:
-    """Mixed into `ResgraphModule`: timm's names, answered from the module's IR."""
+    """Mixed into `ResgraphModule`: timm's names, answered from the module's IR. The properties are
+    `torch.jit.unused`: torch.jit.script compiles every property of a module, and these read Python."""
 
     def forward_features(self, x, *inputs):
         """The body's output, before the head (for resnet50 at 224x224, [N, 2048, 7, 7])."""
@@ -65,26 +67,31 @@ class ModelApi:
         except AttributeError:  # an identity classifier has no module
             return nn.Identity()
 
+    @torch.jit.unused
     @property
     def num_classes(self) -> int:
         return _parts(self, "num_classes").num_classes
 
+    @torch.jit.unused
     @property
     def num_features(self) -> int:
         """Channels of forward_features' output."""
         return _parts(self, "num_features").num_features
 
+    @torch.jit.unused
     @property
     def head_hidden_size(self) -> int:
         """Channels of forward_head(..., pre_logits=True)."""
         return _parts(self, "head_hidden_size").head_hidden_size
 
+    @torch.jit.unused
     @property
     def feature_info(self) -> list[dict[str, Any]]:
         """One dict per feature stage, as timm's: num_chs, reduction, module (its layer or block path)."""
         return [{"num_chs": s.channels, "reduction": s.reduction, "module": s.module}
                 for s in _parts(self, "feature_info").stages]
 
+    @torch.jit.unused
     @property
     def pretrained_cfg(self) -> dict[str, Any]:
         """The data config timm.data.resolve_model_data_config reads (input_size, mean, std,
@@ -104,6 +111,7 @@ class ModelApi:
         cfg.update(num_classes=parts.num_classes, classifier=parts.classifier or "")
         return cfg
 
+    @torch.jit.unused
     @property
     def default_cfg(self) -> dict[str, Any]:
         """timm's older name of pretrained_cfg."""
@@ -120,6 +128,7 @@ class ModelApi:
             checkpointing.disable(self)
         _splits.pop(self, None)
 
+    @torch.jit.unused
     @property
     def grad_checkpointing(self) -> bool:
         return checkpointing.enabled(self)
