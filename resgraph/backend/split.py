@@ -59,9 +59,11 @@ def _cut(graph: fx.Graph, parts: ModelParts) -> tuple[fx.Graph, set[fx.Node], fx
     if parts.pre_logits == parts.features:
         return graph, head, features, features
     pre = _value_node(graph, parts.pre_logits)
-    if pre is None or pre not in head:  # fused away: what the classifier's first node reads
+    if pre is None or pre not in head:  # fused away: what the classifier's own first node reads
         first = next((n for n in graph.nodes if n.meta.get("resgraph_node") == parts.classifier), None)
-        inputs = [u for u in first.all_input_nodes if u.op != "get_attr"] if first is not None else []
+        if first is None or "resgraph_scope" in first.meta:  # a block module's call: the cut is inside
+            return None
+        inputs = [u for u in first.all_input_nodes if u.op != "get_attr"]
         if len(inputs) != 1 or (inputs[0] not in head and inputs[0] is not features):
             return None
         pre = inputs[0]

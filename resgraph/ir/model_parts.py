@@ -94,7 +94,8 @@ def analyse(graph: Graph) -> tuple[ModelParts | None, list[PartsProblem]]:
     else:
         num_classes = graph.type_of(classifier).channels
     pre_logits = graph.inputs_of(classifier)[0] if classifier is not None else graph.output
-    body = [n for n in order if n not in set(head) and graph.op(n) != "input"]
+    in_head = set(head)
+    body = [n for n in order if n not in in_head and graph.op(n) != "input"]
     stages, stage_problems = _stages(graph, body, features)
     parts = ModelParts(features, head, classifier, pre_logits, stages, num_classes,
                        graph.type_of(features).channels, graph.type_of(pre_logits).channels)
