@@ -1,5 +1,7 @@
-"""set_grad_checkpointing on a module whose blocks are submodules: each repeated block runs under
-torch.utils.checkpoint, gradients are those without it, and turning it off restores the graphs.
+"""timm's model API on a module whose blocks are submodules: set_grad_checkpointing runs each
+repeated block under torch.utils.checkpoint with the gradients there are without it, and turning
+it off restores the graphs; the head is cut between the root graph's calls, or on the flattened
+graph where the pre-logits are inside a block module.
 
 Until `-O0` modules are nested by the compiler, the nested module is made here by hand from the
 flat one, the way the contract describes it: a block is a GraphModule called from the root graph
@@ -9,6 +11,8 @@ flat one, the way the contract describes it: a block is a GraphModule called fro
 from __future__ import annotations
 
 import copy
+import sys
+import types
 from collections import OrderedDict
 
 import pytest
@@ -33,6 +37,8 @@ model tiny(num_classes: int = 10) {
     out = body -> avgpool: adaptive_avgpool(1) -> flatten -> fc: linear(num_classes)
 }
 """
+HEAD_GROUP = TINY.replace("avgpool: adaptive_avgpool(1) -> flatten -> fc: linear(num_classes)",
+                          "head: [adaptive_avgpool(1) -> flatten -> fc: linear(num_classes)]")
 
 
 def extract(root: fx.GraphModule, prefix: str) -> fx.Node:
@@ -128,3 +134,44 @@ def test_the_head_split_and_copies_of_a_checkpointed_module(flat):
     twin.set_grad_checkpointing(False)
     assert checkpoints(twin) == checkpoints(twin.layer2) == 0 and checkpoints(m) == 2
     assert [n.name for n in twin.graph.nodes] == [n.name for n in nested(flat).graph.nodes]
+
+
+def inline(gm: fx.GraphModule) -> fx.GraphModule:
+    """A stand-in for `backend.flatten.flatten`: the root graph with every block module's graph
+    copied in, targets at their full paths (no nn.Sequential in the modules it is used on)."""
+    flat = fx.Graph()
+    env: dict[fx.Node, fx.Node] = {}
+
+    def copy_in(graph: fx.Graph, prefix: str, args: list) -> fx.Node:
+        inputs = iter(args)
+        for n in graph.nodes:
+            if n.op == "placeholder":
+                env[n] = next(inputs) if prefix else flat.node_copy(n)
+            elif n.op == "output":
+                return fx.map_arg(n.args[0], env.__getitem__)
+            elif n.op == "call_module" and isinstance(gm.get_submodule(prefix + n.target), fx.GraphModule):
+                sub = gm.get_submodule(prefix + n.target)
+                env[n] = copy_in(sub.graph, f"{prefix}{n.target}.", list(fx.map_arg(n.args, env.__getitem__)))
+            else:
+                env[n] = flat.node_copy(n, env.__getitem__)
+                if n.op in ("call_module", "get_attr"):
+                    env[n].target = prefix + n.target
+        raise AssertionError("a graph without output")
+
+    flat.output(copy_in(gm.graph, "", []))
+    return fx.GraphModule(gm, flat)
+
+
+def test_the_pre_logits_inside_a_head_module_are_cut_on_the_flat_graph(monkeypatch):
+    flat = resgraph.compile(resgraph.loads(HEAD_GROUP), seed=0).eval()
+    m = copy.deepcopy(flat)
+    extract(m, "head")
+    m.recompile()
+    assert isinstance(m.head, fx.GraphModule)
+    monkeypatch.setitem(sys.modules, "resgraph.backend.flatten", types.SimpleNamespace(flatten=inline))
+    x = torch.randn(2, 3, 16, 16)
+    with torch.no_grad():
+        features = m.forward_features(x)
+        assert torch.equal(m.forward_head(features), flat(x))
+        assert torch.equal(m.forward_head(features, pre_logits=True), flat.forward_head(features, pre_logits=True))
+    assert m.forward_head(features, pre_logits=True).shape == (2, 16)
