@@ -8,8 +8,8 @@ and `deepcopy` act on what they use) and compute exactly what `forward` computes
 Nodes are told apart by the IR node each fx node computes (`meta["resgraph_node"]`), read on the
 root graph, so a module whose blocks are submodules is cut between its root-level calls; a node
 without a tag (made by an optimizer pass) belongs to the head when it reads a head node. Where a
-value the cut needs lives inside a block module, the cut is made on the flattened graph, whose
-layers have the same paths.
+value the cut needs lives inside a block module (ConvNeXt's `head` group holds the classifier), the
+cut is made on the graph with the block calls inlined (`inline.py`), whose layers have the same paths.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from torch import fx
 
 from ..errors import CompileError
 from ..ir.model_parts import ModelParts
+from .inline import inline_graph
 
 
 class Split(NamedTuple):
@@ -33,7 +34,7 @@ class Split(NamedTuple):
 def split(module: fx.GraphModule, parts: ModelParts, ir_graph) -> Split:
     cut = _cut(module.graph, parts)
     if cut is None:  # what the cut needs is inside a block module
-        cut = _cut(_flat_graph(module), parts)
+        cut = _cut(inline_graph(module, ir_graph), parts)
     if cut is None:
         raise CompileError("cannot cut the module at its head: its graph has no node where the features "
                            f"('{parts.features}') or the pre-logits ('{parts.pre_logits}') are",
@@ -76,14 +77,6 @@ def _value_node(graph: fx.Graph, name: str) -> fx.Node | None:
     tagged = [n for n in graph.nodes if n.meta.get("resgraph_node") == name and n.op != "output"]
     out = [n for n in tagged if "resgraph_op" in n.meta]
     return (out or tagged or [None])[-1]
-
-
-def _flat_graph(module: fx.GraphModule) -> fx.Graph:
-    try:
-        from .flatten import flatten
-    except ImportError:  # only modules with block submodules get here
-        return module.graph
-    return flatten(module).graph
 
 
 def _head_nodes(graph: fx.Graph, head_ir: set[str]) -> set[fx.Node]:

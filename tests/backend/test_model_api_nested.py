@@ -11,8 +11,6 @@ flat one, the way the contract describes it: a block is a GraphModule called fro
 from __future__ import annotations
 
 import copy
-import sys
-import types
 from collections import OrderedDict
 
 import pytest
@@ -67,8 +65,19 @@ def extract(root: fx.GraphModule, prefix: str) -> fx.Node:
     return call
 
 
-def nested(flat: fx.GraphModule) -> fx.GraphModule:
-    """layer1: an nn.Sequential of two block GraphModules; layer2: a GraphModule calling two."""
+def flat_module(text: str = TINY) -> fx.GraphModule:
+    """The compiled module, flat: as compiled where blocks are not modules yet, else flattened."""
+    m = resgraph.compile(resgraph.loads(text), seed=0)
+    try:
+        from resgraph.backend.flatten import flatten
+    except ImportError:
+        return m
+    return flatten(m)
+
+
+def nested(flat: fx.GraphModule, head: bool = False) -> fx.GraphModule:
+    """layer1: an nn.Sequential of two block GraphModules; layer2: a GraphModule calling two; with
+    `head`, the head group a GraphModule too."""
     m = copy.deepcopy(flat)
     calls = [extract(m, f"layer{i}.{j}") for i in (1, 2) for j in (0, 1)]
     m.layer1 = nn.Sequential(OrderedDict(m.layer1.named_children()))
@@ -79,6 +88,8 @@ def nested(flat: fx.GraphModule) -> fx.GraphModule:
     m.graph.erase_node(calls[1])
     m.graph.erase_node(calls[0])
     extract(m, "layer2")
+    if head:
+        extract(m, "head")
     m.graph.lint()
     m.recompile()
     return m
@@ -86,7 +97,7 @@ def nested(flat: fx.GraphModule) -> fx.GraphModule:
 
 @pytest.fixture(scope="module")
 def flat():
-    return resgraph.compile(resgraph.loads(TINY), seed=0)
+    return flat_module()
 
 
 def checkpoints(gm: fx.GraphModule) -> int:
@@ -136,39 +147,10 @@ def test_the_head_split_and_copies_of_a_checkpointed_module(flat):
     assert [n.name for n in twin.graph.nodes] == [n.name for n in nested(flat).graph.nodes]
 
 
-def inline(gm: fx.GraphModule) -> fx.GraphModule:
-    """A stand-in for `backend.flatten.flatten`: the root graph with every block module's graph
-    copied in, targets at their full paths (no nn.Sequential in the modules it is used on)."""
-    flat = fx.Graph()
-    env: dict[fx.Node, fx.Node] = {}
-
-    def copy_in(graph: fx.Graph, prefix: str, args: list) -> fx.Node:
-        inputs = iter(args)
-        for n in graph.nodes:
-            if n.op == "placeholder":
-                env[n] = next(inputs) if prefix else flat.node_copy(n)
-            elif n.op == "output":
-                return fx.map_arg(n.args[0], env.__getitem__)
-            elif n.op == "call_module" and isinstance(gm.get_submodule(prefix + n.target), fx.GraphModule):
-                sub = gm.get_submodule(prefix + n.target)
-                env[n] = copy_in(sub.graph, f"{prefix}{n.target}.", list(fx.map_arg(n.args, env.__getitem__)))
-            else:
-                env[n] = flat.node_copy(n, env.__getitem__)
-                if n.op in ("call_module", "get_attr"):
-                    env[n].target = prefix + n.target
-        raise AssertionError("a graph without output")
-
-    flat.output(copy_in(gm.graph, "", []))
-    return fx.GraphModule(gm, flat)
-
-
-def test_the_pre_logits_inside_a_head_module_are_cut_on_the_flat_graph(monkeypatch):
-    flat = resgraph.compile(resgraph.loads(HEAD_GROUP), seed=0).eval()
-    m = copy.deepcopy(flat)
-    extract(m, "head")
-    m.recompile()
+def test_the_pre_logits_inside_a_head_module_are_cut_on_the_inlined_graph():
+    flat = flat_module(HEAD_GROUP).eval()
+    m = nested(flat, head=True)
     assert isinstance(m.head, fx.GraphModule)
-    monkeypatch.setitem(sys.modules, "resgraph.backend.flatten", types.SimpleNamespace(flatten=inline))
     x = torch.randn(2, 3, 16, 16)
     with torch.no_grad():
         features = m.forward_features(x)
