@@ -53,6 +53,8 @@ def _cut(graph: fx.Graph, parts: ModelParts) -> tuple[fx.Graph, set[fx.Node], fx
     """The head's nodes, the one node they read from the body (the features: found from the head's
     side, since a pass may fuse the layer that computes them into another) and the pre-logits."""
     head = _head_nodes(graph, set(parts.head))
+    if any(parts.features.startswith(n.meta.get("resgraph_scope", "\0") + ".") for n in head):
+        return None  # a block module computing the features and head layers alike: cut inside it
     read = {u for n in head for u in n.all_input_nodes if u not in head and u.op != "get_attr"}
     if len(read) != 1:
         return None

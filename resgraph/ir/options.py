@@ -79,17 +79,16 @@ def _layers(model: str, name: str, value: Any) -> Problem | None:
                    f'for example option {name} = ["relu", "layer1", "layer2", "layer3", "layer4"]', TypeError_)
 
 
-OPTIONS: dict[str, tuple[str, Check]] = {  # name → (what it sets, its value check); docs/python-api.md
-    "init": ("the weight init scheme", _choice("init scheme", INIT_SCHEMES)),
-    "mean": ("the per-channel mean inputs are normalized with", _per_channel(positive=False)),
-    "std": ("the per-channel standard deviation inputs are normalized with", _per_channel(positive=True)),
-    "interpolation": ("the resize filter of the evaluation transform", _choice("interpolation", INTERPOLATIONS)),
-    "crop_pct": ("the share of the resized image the center crop keeps", _fraction),
-    "head": ("the layer (or block) the classifier head begins at", _layer),
-    "classifier": ("the layer reset_classifier replaces", _layer),
-    "features": ("the feature stages feature_info lists", _layers),
+OPTIONS: dict[str, Check] = {  # name → its value check (what each sets: docs/python-api.md, docs/language.md)
+    "init": _choice("init scheme", INIT_SCHEMES),
+    "mean": _per_channel(positive=False),  # the per-channel mean inputs are normalized with
+    "std": _per_channel(positive=True),  # and their standard deviation
+    "interpolation": _choice("interpolation", INTERPOLATIONS),  # the evaluation transform's resize filter
+    "crop_pct": _fraction,  # the share of the resized image the center crop keeps
+    "head": _layer,  # the layer (or block) the classifier head begins at
+    "classifier": _layer,  # the layer reset_classifier replaces
+    "features": _layers,  # the feature stages feature_info lists
 }
-
 GRAPH_OPTIONS = frozenset({"head", "classifier", "features", "mean", "std"})  # checked against the graph too
 
 
@@ -99,4 +98,4 @@ def option_problem(model: str, name: str, value: Any) -> Problem | None:
         hint = did_you_mean(name, OPTIONS)
         return Problem(f"model '{model}': unknown option '{name}'",
                        f"{hint + ' ' if hint else ''}known options: {', '.join(OPTIONS)}")
-    return OPTIONS[name][1](model, name, value)
+    return OPTIONS[name](model, name, value)

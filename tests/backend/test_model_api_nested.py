@@ -157,3 +157,19 @@ def test_the_pre_logits_inside_a_head_module_are_cut_on_the_inlined_graph():
         assert torch.equal(m.forward_head(features), flat(x))
         assert torch.equal(m.forward_head(features, pre_logits=True), flat.forward_head(features, pre_logits=True))
     assert m.forward_head(features, pre_logits=True).shape == (2, 16)
+
+
+def test_a_block_holding_body_and_head_is_cut_inside():
+    text = """model mixed {
+    input x[3, 16, 16]
+    out = x -> net: [conv(8, 3, 2) -> relu -> adaptive_avgpool(1) -> flatten -> fc: linear(4)]
+}
+"""
+    flat = flat_module(text).eval()
+    m = copy.deepcopy(flat)
+    extract(m, "net")
+    m.recompile()
+    x = torch.randn(2, 3, 16, 16)
+    with torch.no_grad():
+        features = m.forward_features(x)
+        assert features.shape == (2, 8, 8, 8) and torch.equal(m.forward_head(features), flat(x))
