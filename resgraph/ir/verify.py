@@ -11,7 +11,8 @@ import networkx as nx
 from ..errors import Diagnostics, GraphError, LimitError, NameError_, ResgraphError, Source, Span, TypeError_
 from .graph import FAILED
 from .naming import name_problem
-from .options import option_problem
+from . import data_config, model_parts
+from .options import GRAPH_OPTIONS, option_problem
 from .cycles import cycle_error, find_cycle
 
 # Sizes past which a model cannot be allocated on ordinary machines, refused here rather than as an
@@ -115,12 +116,20 @@ def check_settings(graph, diags: Diagnostics) -> None:
     for name, value in graph.options.items():
         problem = option_problem(graph.name, name, value)
         if problem:
-            diags.error(NameError_, problem[0], _setting_span(graph, name, option=True), hint=problem[1])
+            diags.error(problem.kind, problem.message, _setting_span(graph, name, option=True), hint=problem.hint)
     for name, value in graph.params.items():
         if not _finite(value):
             diags.error(TypeError_, f"model parameter '{name}' is {value!r}, which cannot be saved or compiled",
                         _setting_span(graph, name, option=False),
                         hint="use a finite number (the largest is about 1.8e308)")
+
+
+def check_model_options(graph, diags: Diagnostics) -> None:
+    """Refuse options that name layers the model lacks or that cannot play their part (a head that
+    reads two values, a feature stage that is no map), and a mean or std of the wrong length."""
+    problems = [(p.option, p.message, p.hint) for p in model_parts.option_problems(graph)]
+    for option, message, hint in [*problems, *data_config.option_problems(graph)]:
+        diags.error(TypeError_, message, _setting_span(graph, option, option=True), hint=hint)
 
 
 def _finite(value: Any) -> bool:
@@ -173,11 +182,13 @@ def check(graph) -> None:
     else:
         infer_all(graph, diags, bad)
         check_size(graph, diags)
+        if graph.output is not None and not diags.errors and graph.options.keys() & GRAPH_OPTIONS:
+            check_model_options(graph, diags)
         if graph.output is not None:
             check_unused(graph, diags)
     graph.warnings = diags.warnings
     diags.raise_if_errors()
 
 
-__all__ = ["MAX_LAYER_PARAMS", "MAX_MODEL_PARAMS", "arity_problem", "check", "check_arity", "check_names", "check_output", "check_settings",
+__all__ = ["MAX_LAYER_PARAMS", "MAX_MODEL_PARAMS", "arity_problem", "check", "check_arity", "check_model_options", "check_names", "check_output", "check_settings",
            "check_size", "check_unused", "infer_all"]
