@@ -6,7 +6,8 @@ every nested GraphModule and nn.Sequential call into one graph, node for node: t
 submodule's path (`conv1` in `layer1.0` is `layer1.0.conv1`), names gain its path as a prefix
 (`layer1_0_conv1`), and each node keeps its meta (`resgraph_node`, `resgraph_op`). The result is
 the layout the back end built before blocks were modules: the same layers at the same paths
-(shared, not copied), plain `nn.Module` namespaces where the block modules were, one graph.
+(shared, not copied), plain `nn.Module` namespaces where the block modules were, one graph, in
+which a run of ops over channels that crossed a block boundary is again channels-last throughout.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from torch import fx, nn
 
 from .fx import fx_name
 from .module import ResgraphModule
+from .permutes import keep_channels_last
 from .tree import graph_module, namespace
 
 
@@ -31,11 +33,12 @@ def flatten(gm: fx.GraphModule) -> fx.GraphModule:
     flat = fx.Graph()
     inlined: set[str] = set()
     _inline(flat, gm, gm.graph, "", None, ir, inlined)
+    keep_channels_last(flat)  # the permute pairs at block boundaries cancel, as in one graph
+    flat.lint()
     cls = ResgraphModule if isinstance(gm, ResgraphModule) else fx.GraphModule
     above = {path.rsplit(".", i)[0] for path in inlined for i in range(path.count(".") + 1)}
     result = graph_module(_unnest(gm, "", above), flat, type(gm).__name__, cls)
     result.meta = {k: dict(v) if isinstance(v, dict) else v for k, v in gm.meta.items()}
-    flat.lint()
     return result
 
 

@@ -71,10 +71,12 @@ def _conflict(graph: Graph, layer: str, inner: str) -> None:
 def graph_module(namespace: nn.Module, graph: fx.Graph, class_name: str,
                  cls: type[fx.GraphModule] = fx.GraphModule) -> fx.GraphModule:
     """A GraphModule running `graph` over the children, parameters and buffers of `namespace`, in
-    their order (fx's constructor would copy only what the graph reads, in the order it reads it)."""
-    gm = cls(nn.Module(), fx.Graph(), class_name=class_name)
+    their order: fx's constructor copies only what the graph reads, in the order it reads it, so
+    its copies are swapped for `namespace`'s own tables (one code generation, not two)."""
+    gm = cls(namespace, graph, class_name=class_name)
+    for table in (gm._modules, gm._parameters, gm._buffers):
+        table.clear()
     _take(gm, namespace)
-    gm.graph = graph
     return gm
 
 
