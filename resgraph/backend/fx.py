@@ -2,17 +2,23 @@
 
 Building the fx graph directly keeps the spec's structure visible in the result: every layer is
 a submodule at its spec path (`layer1.0.conv1`), or a tensor held there (layer scale's
-`stages.0.blocks.0.gamma`, read by a `get_attr` node), every fx value is named after its layer
-(`layer1_0_conv1`), and each fx node records the IR node it came from (`meta["resgraph_node"]`),
-which the optimizer and the analysis tools use to map back; the node holding an op's output also
-records the op (`meta["resgraph_op"]`), from whose registry entry the passes read whether the
-value is a fresh tensor or a view of its input (`OpDef.view`). Each op lowers itself in its registry entry (`OpDef.emit`) through
-`FxEmitter` (which implements `ir.ops.base.EmitterProtocol`); this file only wires values together.
+`stages.0.blocks.0.gamma`, read by a `get_attr` node), and every block instance, group and
+repetition whose layers form a convex region (backend/nesting.py) is a module of its own at its
+path, with its own graph, called from its parent's: hooks fire on blocks and torchvision's
+feature extraction cuts where the spec does. Every fx value is named after its layer, relative to
+the module it is in (`conv1` in `layer1.0`), and each fx node records the IR node it came from
+(`meta["resgraph_node"]`), which the optimizer and the analysis tools use to map back; the node
+holding an op's output also records the op (`meta["resgraph_op"]`), from whose registry entry the
+passes read whether the value is a fresh tensor or a view of its input (`OpDef.view`). Each op
+lowers itself in its registry entry (`OpDef.emit`) through `FxEmitter` (which implements
+`ir.ops.base.EmitterProtocol`); this file only wires values together. backend/flatten.py puts
+the blocks back into one graph for the optimizer.
 
 Layers are registered in the order the spec's statements add them (the state_dict's key order: a
 block that writes its shortcut first saves `downsample` before `norm1`, as timm does), whatever
-order they compute in. Layers are constructed on the meta device and materialized once, then filled by `init.initialize`:
-no weight is drawn twice, and global RNG state is never consumed when a seed is given.
+order they compute in, and whichever scopes became modules (backend/tree.py). Layers are
+constructed on the meta device and materialized once, then filled by `init.initialize`: no
+weight is drawn twice, and global RNG state is never consumed when a seed is given.
 """
 
 from __future__ import annotations
