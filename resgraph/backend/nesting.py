@@ -14,6 +14,7 @@ This module reads the IR only; `backend/fx.py` emits one fx graph per region fro
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -124,29 +125,28 @@ def _innermost(path: str, regions: dict[str, Region]) -> Region | None:
     return None
 
 
-def _order_items(graph: Graph, order: dict[str, int], region: Region, nodes, owner: dict[str, Region],
+def _order_items(graph: Graph, order: dict[str, int], region: Region, nodes: Collection[str], owner: dict[str, Region],
                  kids: list[Region], parent: dict[str, Region], regions: dict[str, Region]) -> str | None:
     """Fill `region.items`: its own nodes and its child regions contracted to one item each, in a
     topological order that follows the graph's (an item ranks as its first node)."""
-    def item_of(name: str) -> str | None:
+    def item_of(name: str) -> str:
         """The item of `region` that computes IR node `name`: itself or a child region's path."""
         r = owner[name]
-        while r is not region and r.path:
-            if parent[r.path] is region:
-                return r.path
+        if r is region:
+            return name
+        while parent[r.path] is not region:
             r = parent[r.path]
-        return name if r is region else None
+        return r.path
 
     quotient = nx.DiGraph()
     rank: dict[str, int] = {}
-    for name in nodes:
+    for name in sorted(nodes, key=order.__getitem__):  # in order, so that any cycle found is always the same
         item = item_of(name)
         rank[item] = min(rank.get(item, order[name]), order[name])
         quotient.add_node(item)
         for v in graph.nx.successors(name):
-            other = item_of(v) if v in nodes else None
-            if other is not None and other != item:
-                quotient.add_edge(item, other)
+            if v in nodes and item_of(v) != item:
+                quotient.add_edge(item, item_of(v))
     try:
         ordered = list(nx.lexicographical_topological_sort(quotient, key=rank.__getitem__))
     except nx.NetworkXUnfeasible:
