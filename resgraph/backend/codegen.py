@@ -22,6 +22,7 @@ import torch
 from torch import fx, nn
 
 from ..errors import CompileError
+from .flatten import flatten
 from .fx import unoptimized_graph
 from .init import SCHEMES, held_init, held_tensors, scheme_of, zero_init_paths
 
@@ -36,6 +37,7 @@ def to_python(module: fx.GraphModule) -> str:
     """The source of a standalone .py file defining `module`'s architecture as an nn.Module."""
     graph = unoptimized_graph(module, "standalone code",
                               "write the file from resgraph.compile(...) without opt_level; optimize after loading")
+    module = flatten(module)  # one forward and plain namespaces: the blocks are not classes of the file
     code = module.graph.python_code(root_module="self")
     imports = ["import torch", "from torch import nn"]
     for name, line in _FX_GLOBALS.items():

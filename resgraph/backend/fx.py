@@ -2,21 +2,28 @@
 
 Building the fx graph directly keeps the spec's structure visible in the result: every layer is
 a submodule at its spec path (`layer1.0.conv1`), or a tensor held there (layer scale's
-`stages.0.blocks.0.gamma`, read by a `get_attr` node), every fx value is named after its layer
-(`layer1_0_conv1`), and each fx node records the IR node it came from (`meta["resgraph_node"]`),
-which the optimizer and the analysis tools use to map back; the node holding an op's output also
-records the op (`meta["resgraph_op"]`), from whose registry entry the passes read whether the
-value is a fresh tensor or a view of its input (`OpDef.view`). Each op lowers itself in its registry entry (`OpDef.emit`) through
-`FxEmitter` (which implements `ir.ops.base.EmitterProtocol`); this file only wires values together.
+`stages.0.blocks.0.gamma`, read by a `get_attr` node), and every block instance, group and
+repetition whose layers form a convex region (backend/nesting.py) is a module of its own at its
+path, with its own graph, called from its parent's: hooks fire on blocks and torchvision's
+feature extraction cuts where the spec does. Every fx value is named after its layer, relative to
+the module it is in (`conv1` in `layer1.0`), and each fx node records the IR node it came from
+(`meta["resgraph_node"]`), which the optimizer and the analysis tools use to map back; the node
+holding an op's output also records the op (`meta["resgraph_op"]`), from whose registry entry the
+passes read whether the value is a fresh tensor or a view of its input (`OpDef.view`). Each op
+lowers itself in its registry entry (`OpDef.emit`) through `FxEmitter` (which implements
+`ir.ops.base.EmitterProtocol`); this file only wires values together. backend/flatten.py puts
+the blocks back into one graph for the optimizer.
 
 Layers are registered in the order the spec's statements add them (the state_dict's key order: a
 block that writes its shortcut first saves `downsample` before `norm1`, as timm does), whatever
-order they compute in. Layers are constructed on the meta device and materialized once, then filled by `init.initialize`:
-no weight is drawn twice, and global RNG state is never consumed when a seed is given.
+order they compute in, and whichever scopes became modules (backend/tree.py). Layers are
+constructed on the meta device and materialized once, then filled by `init.initialize`: no
+weight is drawn twice, and global RNG state is never consumed when a seed is given.
 """
 
 from __future__ import annotations
 
+import operator
 import re
 from typing import Any
 
@@ -29,14 +36,20 @@ from ..ir import Graph
 from ..ir.naming import name_problem
 from .init import initialize, scheme_of
 from .module import ResgraphModule
+from .nesting import Region, plan
 from .permutes import keep_channels_last
+from .tree import graph_module, module_tree, replace, sequential
 
 
 class FxEmitter:
-    """What an op's `emit` calls to add nodes; every node it makes is tagged with the current IR node."""
+    """What an op's `emit` calls to add nodes; every node it makes is tagged with the current IR node.
 
-    def __init__(self, graph: fx.Graph) -> None:
+    `graph` is the fx graph of the region being emitted (`region`, "" for the root): targets and
+    node names are the paths relative to it, while `modules` and `held` are keyed by full path."""
+
+    def __init__(self, graph: fx.Graph, region: str = "") -> None:
         self.graph = graph
+        self.region = region
         self.modules: dict[str, nn.Module] = {}  # IR node path → its layer
         self.held: dict[str, torch.Tensor] = {}  # IR node path → the tensor held there
         self.current = ""
@@ -45,7 +58,7 @@ class FxEmitter:
         """Register `module` at the current node's path and call it."""
         self._claim()
         self.modules[self.current] = module
-        return self._node("call_module", self.current, args, {})
+        return self._node("call_module", self._relative(), args, {})
 
     def parameter(self, shape: tuple[int, ...]) -> fx.Node:
         """Hold a trainable tensor at the current node's path and read it: a node `gamma` in
@@ -60,7 +73,7 @@ class FxEmitter:
     def _hold(self, tensor: torch.Tensor) -> fx.Node:
         self._claim()
         self.held[self.current] = tensor
-        return self._node("get_attr", self.current, (), {})
+        return self._node("get_attr", self._relative(), (), {})
 
     def _claim(self) -> None:
         if self.current in self.modules or self.current in self.held:
@@ -69,8 +82,11 @@ class FxEmitter:
     def function(self, fn: Any, *args: Any, **kwargs: Any) -> fx.Node:
         return self._node("call_function", fn, args, kwargs)
 
+    def _relative(self) -> str:
+        return self.current[len(self.region) + 1:] if self.region else self.current
+
     def _node(self, op: str, target: Any, args: tuple, kwargs: dict) -> fx.Node:
-        node = self.graph.create_node(op, target, tuple(args), kwargs, name=fx_name(self.current))
+        node = self.graph.create_node(op, target, tuple(args), kwargs, name=fx_name(self._relative()))
         node.meta["resgraph_node"] = self.current
         return node
 
@@ -99,46 +115,99 @@ def build_module(graph: Graph, *, seed: int | None = None) -> fx.GraphModule:
     _require_checked(graph)
     scheme_of(graph)  # an unknown scheme is an error even where nothing gets initialized
     device = torch.get_default_device()
-    fxg = fx.Graph()
-    emitter = FxEmitter(fxg)
-    values: dict[str, Any] = {}
-    for name in graph.inputs:
-        node = fxg.placeholder(name)
-        node.meta["resgraph_node"] = name
-        values[name] = node
     live = nx.ancestors(graph.nx, graph.output) | {graph.output}
+    root = plan(graph, live)
+    emitter = FxEmitter(fx.Graph())
+    graphs: dict[str, fx.Graph] = {}  # region path → its fx graph
     with torch.device("meta"):  # shapes only; init.initialize materializes and fills them
-        for name in graph.topo_order():
-            if name in values or name not in live:
-                continue
-            operands = graph.inputs_of(name)
-            emitter.current = name
-            opdef = graph.opdef(name)
-            values[name] = out = opdef.emit(
-                emitter,
-                graph.attrs(name),
-                [values[u] for u in operands],
-                [graph.type_of(u) for u in operands],
-                graph.type_of(name),
-            )
-            if isinstance(out, fx.Node) and out.meta.get("resgraph_node") == name:  # not an input passed on
-                out.meta["resgraph_op"] = opdef.name
-    fxg.output(values[graph.output])
-    keep_channels_last(fxg)  # runs of ops over channels: one permute in, one out
-    gm = ResgraphModule(nn.Module(), fx.Graph(), class_name=class_name(graph.name))
-    root = _module_tree(graph, emitter.modules, emitter.held)
-    for name, child in root.named_children():  # fx would copy them in fx node order, not in the spec's
-        gm.add_module(name, child)
-    for name, tensor in [*root._parameters.items(), *root._buffers.items()]:
-        (gm.register_parameter if isinstance(tensor, nn.Parameter) else gm.register_buffer)(name, tensor)
-    gm.graph = fxg
+        _emit(graph, root, emitter, graphs)
+    tree = module_tree(graph, emitter.modules, emitter.held, [p for p in graphs if p])
+    for path in sorted(graphs, key=lambda p: -p.count(".")):  # innermost first
+        if path:
+            replace(tree, path, _block_module(graph, path, tree.get_submodule(path), graphs[path]))
+    gm = graph_module(tree, graphs[""], class_name(graph.name), ResgraphModule)
     if device.type != "meta":  # under `with torch.device("meta")` the caller wants shapes only
         _materialize(gm, graph)
         initialize(gm, graph, seed)  # on the CPU, so a seed gives the same weights on any device
         gm.to(device)
     gm.meta["resgraph"] = {"graph": graph, "opt_level": 0}
-    gm.graph.lint()
     return gm
+
+
+def _emit(graph: Graph, region: Region, emitter: FxEmitter, graphs: dict[str, fx.Graph]) -> None:
+    """Emit `region`'s fx graph into `graphs` (its child regions' first, each called as one module):
+    placeholders for the values it reads, one output (a tuple for several)."""
+    fxg = fx.Graph()
+    values: dict[str, Any] = {}  # IR node → its value in this region's graph
+    sources = graph.inputs if not region.path else region.inputs
+    names = sources if not region.path else ["x"] if len(sources) == 1 else [f"x{i}" for i in range(len(sources))]
+    for source, name in zip(sources, names):
+        node = fxg.placeholder(name)
+        node.meta["resgraph_node"] = source
+        values[source] = node
+    for item in region.items:
+        if isinstance(item, Region):
+            _emit(graph, item, emitter, graphs)
+            _call(fxg, region, item, values)
+        elif item not in values:
+            emitter.graph, emitter.region, emitter.current = fxg, region.path, item
+            operands = graph.inputs_of(item)
+            opdef = graph.opdef(item)
+            values[item] = out = opdef.emit(
+                emitter,
+                graph.attrs(item),
+                [values[u] for u in operands],
+                [graph.type_of(u) for u in operands],
+                graph.type_of(item),
+            )
+            if isinstance(out, fx.Node) and out.meta.get("resgraph_node") == item:  # not an input passed on
+                out.meta["resgraph_op"] = opdef.name
+    outputs = [graph.output] if not region.path else region.outputs
+    fxg.output(values[outputs[0]] if len(outputs) == 1 else tuple(values[o] for o in outputs))
+    keep_channels_last(fxg)  # runs of ops over channels: one permute in, one out
+    fxg.lint()
+    graphs[region.path] = fxg
+
+
+def _call(fxg: fx.Graph, region: Region, child: Region, values: dict[str, Any]) -> None:
+    """Call `child`'s module from `region`'s graph; its outputs become values (a getitem each where
+    it gives several). The call node carries the scope, and the IR node of a single output."""
+    rel = region.relative(child.path)
+    call = fxg.create_node("call_module", rel, tuple(values[u] for u in child.inputs), name=fx_name(rel))
+    call.meta["resgraph_scope"] = child.path
+    if len(child.outputs) == 1:
+        call.meta["resgraph_node"] = child.outputs[0]
+        values[child.outputs[0]] = call
+        return
+    for i, out in enumerate(child.outputs):
+        item = fxg.create_node("call_function", operator.getitem, (call, i), name=fx_name(region.relative(out)))
+        item.meta["resgraph_node"] = out
+        values[out] = item
+
+
+def _block_module(graph: Graph, path: str, ns: nn.Module, fxg: fx.Graph) -> nn.Module:
+    """The callable module of a region: an nn.Sequential where its graph is a plain chain of its
+    children 0..k-1 (so `m.layer3[0]` is a block), else a GraphModule named after its block."""
+    if _plain_chain(fxg, ns):
+        return sequential(ns)
+    scope = graph.scopes[path]
+    name = class_name(scope.block) if scope.kind == "block" and scope.block else scope.kind.capitalize()
+    return graph_module(ns, fxg, name)
+
+
+def _plain_chain(fxg: fx.Graph, ns: nn.Module) -> bool:
+    """placeholder -> self.0 -> self.1 -> ... -> output, the namespace holding those children only."""
+    nodes = list(fxg.nodes)
+    calls = nodes[1:-1]
+    if not calls or list(ns._modules) != [str(i) for i in range(len(calls))] or ns._parameters or ns._buffers:
+        return False
+    previous = nodes[0]
+    for i, node in enumerate(calls):
+        whole = "resgraph_scope" in node.meta or "resgraph_op" in node.meta  # a block, or an op's one node
+        if node.op != "call_module" or node.target != str(i) or node.args != (previous,) or node.kwargs or not whole:
+            return False
+        previous = node
+    return nodes[0].op == "placeholder" and nodes[-1].args == (previous,)
 
 
 def unoptimized_graph(module: Any, use: str, hint: str) -> Graph:
@@ -198,46 +267,6 @@ def _require_checked(graph: Graph) -> None:
         problem = name_problem(name)
         if problem:
             raise CompileError(problem[1], graph.span(name), hint=problem[2])
-
-
-def _module_tree(graph: Graph, modules: dict[str, nn.Module], held: dict[str, torch.Tensor]) -> nn.Module:
-    """Layers and held tensors placed at their dotted paths under one root, in the order the graph's
-    nodes were added (the spec's statement order: the state_dict's key order); a path cannot be a
-    layer (or a tensor) and a namespace."""
-    root = nn.Module()
-    layers: dict[int, str] = {}  # id of a layer → its path, to tell layers from namespaces
-    order = {name: i for i, name in enumerate(graph.nx.nodes)}  # the order the spec's statements add them
-    for path, value in sorted([*modules.items(), *held.items()], key=lambda item: order[item[0]]):
-        parent = root
-        *prefix, leaf = path.split(".")
-        for depth, atom in enumerate(prefix):
-            child = parent._modules.get(atom)
-            if child is None:
-                if atom in parent._parameters or atom in parent._buffers:  # a held tensor
-                    _conflict(graph, ".".join(prefix[:depth + 1]), path)
-                child = nn.Module()
-                parent.add_module(atom, child)
-            elif id(child) in layers:
-                _conflict(graph, layers[id(child)], path)
-            parent = child
-        if leaf in parent._modules:
-            _conflict(graph, path, next(p for p in [*modules, *held] if p.startswith(path + ".")))
-        if isinstance(value, nn.Module):
-            parent.add_module(leaf, value)
-            layers[id(value)] = path
-        elif isinstance(value, nn.Parameter):
-            parent.register_parameter(leaf, value)
-        else:
-            parent.register_buffer(leaf, value)
-    return root
-
-
-def _conflict(graph: Graph, layer: str, inner: str) -> None:
-    raise CompileError(
-        f"'{layer}' is a layer and also the namespace of '{inner}'; module paths must not overlap",
-        graph.span(inner),
-        hint=f"rename '{layer}' or the scope around '{inner}'",
-    )
 
 
 __all__ = ["FxEmitter", "build_module", "class_name", "fx_name"]

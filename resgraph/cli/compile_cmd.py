@@ -28,8 +28,11 @@ def compile_source(
     output: Path | None,
     save: Path | None,
 ) -> None:
+    import torch
+
     from .. import api
     from ..backend.codegen import to_python
+    from ..backend.flatten import flatten
     from ..backend.init import scheme_of
 
     if explain and not opt_level:
@@ -51,12 +54,13 @@ def compile_source(
 
     where = f" from {graph.source.path}" if graph.source else ""
     params_used = ", ".join(f"{k}={v!r}" for k, v in graph.params.items())
+    blocks = sum(isinstance(m, (torch.fx.GraphModule, torch.nn.Sequential)) for m in module.modules()) - 1
     rows = [
         ("model", f"{graph.name}({params_used})"),
         ("parameters", f"{sum(p.numel() for p in module.parameters()):,}"),
         ("input", " ".join(f"{n} {graph.type_of(n)}" for n in graph.inputs)),
         ("output", str(graph.type_of(graph.output))),
-        ("layers", f"{len(graph)} in the spec, {len(module.graph.nodes)} fx nodes"),
+        ("layers", f"{len(graph)} in the spec, {len(flatten(module).graph.nodes)} fx nodes, {blocks} block modules"),
         ("init", scheme_of(graph) + ("" if "init" in graph.options else " (default)")
                  + ("" if seed is None else f", seed {seed}")),
         ("time", f"{done - started:.2f} s (parse and check {loaded - started:.2f} s, "

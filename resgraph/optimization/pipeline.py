@@ -3,7 +3,8 @@
 Level 0 is the faithful, trainable module the back end builds. Level 1 is for inference: it folds
 and fuses ops, changes the data layout and shares dense-block buffers; level 2 hands the level-1
 module to torch.compile (except over oneDNN on the CPU, where that measured slower). `memory_efficient` is for training, at level 0.
-The caller's module is never modified: passes run on a copy.
+The caller's module is never modified: passes run on a copy. Where any pass runs, the copy is
+flattened first (backend/flatten.py): the passes read one graph, not the block modules of level 0.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Callable, Iterable
 
 from torch import fx, nn
 
+from ..backend.flatten import flatten
 from ..errors import UsageError
 from .channels_last import channels_last
 from .compile_module import compile_module
@@ -68,7 +70,7 @@ def optimize(module: fx.GraphModule, *, opt_level: int = 1, memory_efficient: bo
     meta = dict(getattr(module, "meta", {}).get("resgraph", {}))
     if meta.get("opt_level", 0) != 0:
         raise UsageError("optimize expects an opt_level=0 module; optimize the original, not an optimized one")
-    gm = _copy(module, share_tensors=opt_level >= 1)
+    gm = _copy(flatten(module) if chosen else module, share_tensors=opt_level >= 1)
     if opt_level >= 1:
         gm.eval()
     report = [{"pass": name, "changes": run(gm)} for name, run in chosen]

@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from resgraph.backend.flatten import flatten
 from resgraph.backend.fx import build_module
 from resgraph.builder import Builder
 
@@ -118,7 +119,8 @@ def test_residual_blocks_in_groups_with_projection_shortcut():
 
     compiled = compare(g, ResNet())
     assert "layer2.0.downsample.0" in dict(compiled.named_modules())
-    adds = [n for n in compiled.graph.nodes if n.target is operator.add]
+    assert [n.name for n in compiled.layer2[0].graph.nodes if n.target is operator.add] == ["add"]
+    adds = [n for n in flatten(compiled).graph.nodes if n.target is operator.add]
     assert [n.name for n in adds] == ["layer1_0_add", "layer1_1_add", "layer2_0_add", "layer2_1_add"]
 
 
@@ -194,7 +196,7 @@ def test_dense_block_concatenates_every_earlier_feature_map():
             return F.avg_pool2d(t.conv(torch.relu(t.norm(torch.cat(feats, 1)))), 2)
 
     compiled = compare(g, DenseNet())
-    cats = [n for n in compiled.graph.nodes if n.target is torch.cat]
+    cats = [n for n in flatten(compiled).graph.nodes if n.target is torch.cat]
     assert [len(n.args[0]) for n in cats] == [1, 2, 3, 4]
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from resgraph.backend.flatten import flatten
 from resgraph.backend.fx import build_module, class_name
 from resgraph.errors import CompileError
 from resgraph.ir import Graph, ops
@@ -48,23 +49,47 @@ def test_module_tree_follows_layer_paths_and_fx_names_follow_them_too():
     modules = dict(gm.named_modules())
     assert type(modules["layer2.0.downsample.0"]) is torch.nn.Conv2d
     assert all("." not in name for m in modules.values() for name, _ in m.named_children())
-    calls = {n.target: n for n in gm.graph.nodes if n.op == "call_module"}
+    flat = flatten(gm)
+    calls = {n.target: n for n in flat.graph.nodes if n.op == "call_module"}
     assert set(calls) == {p for p, m in modules.items() if not list(m.children()) and p}
     for target, node in calls.items():
         assert node.name == target.replace(".", "_")
         assert node.meta["resgraph_node"] == target
-    assert 'layer1_0_downsample_0 = getattr(getattr(self.layer1, "0").downsample, "0")(maxpool)' in gm.code
+    assert 'layer1_0_downsample_0 = getattr(getattr(self.layer1, "0").downsample, "0")(maxpool)' in flat.code
     assert gm.meta["resgraph"] == {"graph": SMALL, "opt_level": 0}
-    assert type(gm).__name__ == "ResnetSmall"
+    assert type(gm).__name__ == type(flat).__name__ == "ResnetSmall"
     gm.graph.lint()
+
+
+def test_blocks_are_modules_named_and_called_by_their_paths():
+    """Each block instance and group is a submodule its parent's graph calls: a group of numbered
+    blocks is an nn.Sequential, a block a GraphModule whose fx names are paths inside it."""
+    gm = build_module(SMALL, seed=0)
+    assert [n.target for n in gm.graph.nodes if n.op == "call_module"] == \
+        ["conv1", "bn1", "maxpool", "layer1", "layer2", "layer3", "layer4", "adaptive_avgpool", "fc"]
+    layer = gm.get_submodule("layer1")
+    assert type(layer) is torch.nn.Sequential and list(dict(layer.named_children())) == ["0"]
+    block = gm.layer1[0]
+    assert isinstance(block, torch.fx.GraphModule) and type(block).__name__ == "Bottleneck"
+    assert [n.name for n in block.graph.nodes] == ["x", "conv1", "bn1", "relu", "conv2", "bn2", "relu_1", "conv3",
+                                                   "bn3", "downsample", "add", "relu_2", "output"]
+    assert type(block.downsample) is torch.nn.Sequential and type(block.downsample[1]) is torch.nn.BatchNorm2d
+    call = next(n for n in gm.graph.nodes if n.target == "layer2")
+    assert call.meta["resgraph_scope"] == "layer2" and call.meta["resgraph_node"] == "layer2.0.relu_2"
+    seen = []
+    handle = gm.layer3[0].register_forward_hook(lambda m, i, o: seen.append(o.shape))
+    gm.eval()(torch.randn(1, 3, 32, 32))
+    handle.remove()
+    assert seen == [torch.Size([1, 1024, 2, 2])]
 
 
 def test_every_fx_node_but_output_names_its_ir_node():
     gm = build_module(SMALL, seed=0)
-    for node in gm.graph.nodes:
-        if node.op != "output":
-            assert node.meta["resgraph_node"] in SMALL
-    functions = {n.meta["resgraph_node"]: n.target for n in gm.graph.nodes if n.op == "call_function"}
+    for module in [gm, flatten(gm), gm.layer2[0]]:
+        for node in module.graph.nodes:
+            if node.op != "output":
+                assert node.meta["resgraph_node"] in SMALL
+    functions = {n.meta["resgraph_node"]: n.target for n in flatten(gm).graph.nodes if n.op == "call_function"}
     assert functions["layer1.0.add"] is __import__("operator").add
     assert functions["relu"] is torch.relu and functions["flatten"] is torch.flatten
 
@@ -132,9 +157,15 @@ import hashlib, sys
 sys.path.insert(0, {root!r})
 from tests.backend.test_fx_module import resnet
 from resgraph.backend.fx import build_module
+from tests.backend.test_fx_module import all_code
 gm = build_module(resnet([1, 2, 1, 1], "det"))
-print(hashlib.sha256(gm.code.encode()).hexdigest(), ",".join(gm.state_dict()))
+print(hashlib.sha256(all_code(gm).encode()).hexdigest(), ",".join(gm.state_dict()))
 """
+
+
+def all_code(gm) -> str:
+    """The code of the module and of every block module in it, in module order."""
+    return "".join(m.code for m in gm.modules() if isinstance(m, torch.fx.GraphModule))
 
 
 def test_same_graph_gives_byte_identical_code_and_keys_across_processes():
@@ -143,7 +174,7 @@ def test_same_graph_gives_byte_identical_code_and_keys_across_processes():
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     other = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
     gm = build_module(resnet([1, 2, 1, 1], "det"))
-    here = f"{hashlib.sha256(gm.code.encode()).hexdigest()} {','.join(gm.state_dict())}"
+    here = f"{hashlib.sha256(all_code(gm).encode()).hexdigest()} {','.join(gm.state_dict())}"
     assert other.stdout.strip() == here
     assert here.split()[1].split(",")[:3] == ["conv1.weight", "bn1.weight", "bn1.bias"]
 
@@ -168,7 +199,7 @@ def test_layers_are_registered_in_statement_order_not_compute_order():
             "model m {\n    input x[3, 8, 8]\n    out = x -> b0: pb(4) -> head: conv(2, 1)\n}\n")
     graph = resgraph.loads(spec)
     gm = build_module(graph, seed=0)
-    computed = [n.target for n in gm.graph.nodes if n.op == "call_module"]
+    computed = [n.target for n in flatten(gm).graph.nodes if n.op == "call_module"]
     assert computed == ["b0.norm1", "b0.downsample.conv", "b0.conv1", "head"]
     assert [p for p, m in gm.named_modules() if not list(m.children())] == \
         ["b0.downsample.conv", "b0.norm1", "b0.conv1", "head"]

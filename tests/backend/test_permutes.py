@@ -9,6 +9,7 @@ from torch import nn
 
 import resgraph
 from resgraph.backend.codegen import to_python
+from resgraph.backend.flatten import flatten
 
 BLOCK = """model convnext_block {
     input x[32, 14, 14]
@@ -49,7 +50,10 @@ def permutes(m):
 
 
 def test_one_permute_pair_around_the_mlp():
-    m = block()
+    """In one graph (flattened, as the optimizer reads it); at level 0 the mlp group is a module of
+    its own, whose value is NCHW on either side like every module's."""
+    assert [p.args[1] for p in permutes(block().mlp)] == [(0, 2, 3, 1), (0, 3, 1, 2)]
+    m = flatten(block())
     into, back = permutes(m)
     assert into.args[1] == (0, 2, 3, 1) and back.args[1] == (0, 3, 1, 2)
     run = []

@@ -7,6 +7,8 @@ import copy
 import torch
 from torch import nn
 
+from resgraph.backend.flatten import flatten
+
 
 def randomized(module: nn.Module, gain: tuple[float, float] = (0.5, 1.5)) -> nn.Module:
     """Give every BatchNorm non-trivial statistics and affine terms, so folding them is not a no-op.
@@ -25,7 +27,8 @@ def randomized(module: nn.Module, gain: tuple[float, float] = (0.5, 1.5)) -> nn.
 
 
 def run_pass(module, fn):
-    gm = copy.deepcopy(module)
+    """`fn` on a flat copy of `module`, as the pipeline runs it (blocks inlined into one graph)."""
+    gm = copy.deepcopy(flatten(module))
     return gm, fn(gm)
 
 

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 import resgraph
+from resgraph.backend.flatten import flatten
 from resgraph.ir.ops.base import NoAttrs, OpDef
 from resgraph.optimization.dense_buffer import dense_buffer
 from resgraph.optimization.fx_match import fresh
@@ -42,6 +43,7 @@ def compiled(body: str, channels: int = 4):
 
 
 def test_every_op_output_is_tagged_with_its_op(resnet):
+    resnet = flatten(resnet)
     tags = {n.meta["resgraph_node"]: n.meta.get("resgraph_op") for n in resnet.graph.nodes if "resgraph_node" in n.meta}
     assert tags["conv1"] == "conv" and tags["layer1.0.bn1"] == "bn" and tags["fc"] == "linear"
     graph = resnet.meta["resgraph"]["graph"]

@@ -1,6 +1,8 @@
 """Activation memory computed statically: the peak for one inference, what autograd keeps for training.
 
-Both follow what the compiled module does (see backend/fx.py): every op allocates a fresh output
+Both follow what the compiled module does as one graph (backend/flatten.py: the schedule -O1 runs;
+at -O0 a block module's caller also holds the block's inputs until it returns, as in eager
+PyTorch, so an inference peak inside a block can be higher there): every op allocates a fresh output
 except the views (`OpDef.view`: identity, flatten, subsample; dropout in eval mode), whose output
 shares its input's storage, so a storage lives until the last use of any of its views. What
 autograd keeps is each op's `OpDef.saves`, from PyTorch's derivatives.yaml (tests check it against

@@ -54,10 +54,13 @@ def test_conv_linear_macs_equal_torch_flop_counter_per_layer(make):
     counter = FlopCounterMode(display=False)
     with counter, torch.no_grad():
         module(torch.zeros(2, *t.dims()))
-    # keys are "<ModuleClass>.<submodule path>"; the submodule paths are the IR node names
+    # keys are "<ModuleClass>.<submodule path>"; the layers' paths are the IR node names, and each
+    # block module (a scope) counts what the layers under it count
     per_module = {k.split(".", 1)[1]: sum(v.values()) for k, v in counter.get_flop_counts().items() if "." in k}
     weighted = {c.name: 2 * 2 * c.macs for c in layer_costs(graph) if c.weighted}  # batch 2, 2 FLOPs/MAC
-    assert per_module == weighted
+    assert {k: v for k, v in per_module.items() if k not in graph.scopes} == weighted
+    for scope in graph.scopes:
+        assert per_module.get(scope, 0) == sum(v for k, v in weighted.items() if k.startswith(scope + "."))
 
 
 def test_depth_folds_block_instances():
