@@ -3,6 +3,7 @@
 Level 0 is the faithful, trainable module the back end builds. Level 1 is for inference: it folds
 and fuses ops, changes the data layout and shares dense-block buffers; level 2 hands the level-1
 module to torch.compile (except over oneDNN on the CPU, where that measured slower). `memory_efficient` is for training, at level 0.
+`portable=True` leaves out the runtime-only passes, so that level 1 exports (resgraph.export).
 The caller's module is never modified: passes run on a copy.
 """
 
@@ -39,32 +40,43 @@ INFERENCE: list[tuple[str, Pass]] = [
     ("inplace_relu", inplace_relu),
 ]
 TRAINING: list[tuple[str, Pass]] = [("memory_efficient", memory_efficient)]
+# Passes whose layers only this process can run (oneDNN calls with prepacked weights, marked
+# runtime_only.RuntimeOnly): no exporter reads them, so the portable level 1 leaves them out.
+RUNTIME_ONLY = frozenset({"mkldnn_conv"})
 
 
-def passes_for(opt_level: int, memory_efficient: bool = False, skip: Iterable[str] = ()) -> list[tuple[str, Pass]]:
-    """The (name, pass) pairs a level runs, in order, less those named in `skip`."""
+def passes_for(opt_level: int, memory_efficient: bool = False, skip: Iterable[str] = (),
+               portable: bool = False) -> list[tuple[str, Pass]]:
+    """The (name, pass) pairs a level runs, in order, less those named in `skip` (and, when
+    `portable`, less the runtime-only ones)."""
     if opt_level not in (0, 1, 2):
         raise UsageError(f"opt_level must be 0, 1 or 2, got {opt_level}")
     if memory_efficient and opt_level >= 1:
         raise UsageError("memory_efficient is for training, at opt_level 0; levels 1 and 2 are for inference")
+    if portable and opt_level == 2:
+        raise UsageError("portable is for export, and level 2 wraps the module in torch.compile, "
+                         "which no exporter reads", hint="use opt_level=1 with portable=True")
     chosen = list(INFERENCE) if opt_level >= 1 else list(TRAINING) if memory_efficient else []
+    if portable:
+        chosen = [(name, run) for name, run in chosen if name not in RUNTIME_ONLY]
     unknown = sorted(set(skip) - {name for name, _ in chosen})
     if unknown:
-        raise UsageError(f"cannot skip {', '.join(unknown)}: opt_level {opt_level} runs "
+        raise UsageError(f"cannot skip {', '.join(unknown)}: opt_level {opt_level}{' portable' * portable} runs "
                          f"{', '.join(name for name, _ in chosen) or 'no passes'}")
     return [(name, run) for name, run in chosen if name not in set(skip)]
 
 
 def optimize(module: fx.GraphModule, *, opt_level: int = 1, memory_efficient: bool = False,
-             explain: bool = False, skip: Iterable[str] = ()) -> fx.GraphModule:
+             explain: bool = False, skip: Iterable[str] = (), portable: bool = False) -> fx.GraphModule:
     """An optimized copy of a level-0 module, same weights; `skip` names passes not to run
-    (to measure what one pass buys, or to step around one).
+    (to measure what one pass buys, or to step around one); `portable` keeps to the passes whose
+    result is plain torch, so that the module exports (ONNX, torch.export, TorchScript).
 
     The explain report — a list of {"pass", "changes"} records, one per pass that ran, where
     `changes` lists what it changed — is kept in `meta["resgraph"]["explain"]` of the result
     (always; `explain=True` also prints it to stderr).
     """
-    chosen = passes_for(opt_level, memory_efficient, skip)
+    chosen = passes_for(opt_level, memory_efficient, skip, portable)
     meta = dict(getattr(module, "meta", {}).get("resgraph", {}))
     if meta.get("opt_level", 0) != 0:
         raise UsageError("optimize expects an opt_level=0 module; optimize the original, not an optimized one")
@@ -76,7 +88,7 @@ def optimize(module: fx.GraphModule, *, opt_level: int = 1, memory_efficient: bo
     if opt_level >= 2:
         gm, changes = compile_module(gm)
         report.append({"pass": "torch.compile", "changes": changes})
-    meta.update(opt_level=opt_level, memory_efficient=memory_efficient, explain=report)
+    meta.update(opt_level=opt_level, memory_efficient=memory_efficient, portable=portable, explain=report)
     gm.meta["resgraph"] = meta
     if explain:
         print(format_report(report), file=sys.stderr)
