@@ -101,18 +101,18 @@ def optimize(module, opt_level: int = 1, *, memory_efficient: bool = False, expl
 
 
 def to_onnx(module, path: str | Path, *, example_input=None, dynamic_batch: bool = False,
-            dynamo: bool = False, opset: int | None = None) -> Path:
-    """Write a level-0 or portable level-1 module as an ONNX file (needs the `onnx` extra);
-    see resgraph.export.to_onnx and docs/export.md."""
+            dynamo: bool = False, opset: int | None = None, verify: bool = False):
+    """Write a level-0 or portable level-1 module as an ONNX file (needs the `onnx` extra); returns
+    a resgraph.export.OnnxFile. See resgraph.export.to_onnx and docs/export.md."""
     from .export import to_onnx as export
 
     _expect("to_onnx", "path", path, (str, Path), "the .onnx file to write (str or Path)")
-    _expect("to_onnx", "dynamic_batch", dynamic_batch, bool, "True or False")
-    _expect("to_onnx", "dynamo", dynamo, bool, "True or False")
+    for name, flag in (("dynamic_batch", dynamic_batch), ("dynamo", dynamo), ("verify", verify)):
+        _expect("to_onnx", name, flag, bool, "True or False")
     if opset is not None:
         _expect("to_onnx", "opset", opset, int, "None (torch's default) or an ONNX opset number")
     return export(module, path, example_input=example_input, dynamic_batch=dynamic_batch, dynamo=dynamo,
-                  opset=opset)
+                  opset=opset, verify=verify)
 
 
 def save_model(module, directory: str | Path) -> Path:

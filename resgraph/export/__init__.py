@@ -4,7 +4,7 @@ Level-0 modules and the portable level 1 (`resgraph.optimize(m, opt_level=1, por
 export; the runtime-only level 1 and level 2 do not, and say so (optimization.runtime_only).
 """
 
-from .onnx_file import to_onnx
+from .onnx_file import OnnxFile, to_onnx
 from .torch_formats import export_program, script, trace
 
-__all__ = ["export_program", "script", "to_onnx", "trace"]
+__all__ = ["OnnxFile", "export_program", "script", "to_onnx", "trace"]

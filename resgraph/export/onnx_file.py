@@ -1,52 +1,61 @@
-"""A module as an ONNX file, checked by onnx.checker before it is written, all of it or none.
+"""A module as an ONNX file, checked (onnx.checker, optionally onnxruntime) before it is written,
+all of it or none.
 
 The TorchScript-based exporter (`torch.onnx.export(..., dynamo=False)`) is the default: it exports
-every zoo family at level 0 and the portable level 1, about ten times faster than the
-torch.export-based one (densenet121 at 64x64: 0.7 s against 9.5 s), needs only `onnx`, and works
-on every torch resgraph supports. torch deprecates it since 2.9, so `dynamo=True` (which needs
-onnxscript) is one argument away and is tested too; docs/export.md has the figures.
+every zoo family at level 0 and the portable level 1, several times faster than the torch.export-
+based one (densenet121 at 64x64: 0.7 s against 9.5 s), needs only `onnx`, and exists in every torch
+resgraph supports. torch deprecates it since 2.9, so `dynamo=True` (which needs onnxscript) is one
+argument away and is tested too; docs/export.md has the figures.
 """
 
 from __future__ import annotations
 
 import io
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from ..errors import ResgraphError, Span, UsageError
+from ..errors import CompileError, ResgraphError, Span, UsageError
 from ..syntax.loader import write_file
+from .extra import require
 from .inputs import OUTPUT, checked, eval_mode, example_inputs, failed, graph_of, input_names
+from .onnxruntime_check import TOLERANCE, Agreement, compare
 
-INSTALL = "pip install 'resgraph[onnx]'"
 # What the TorchScript exporter says on every export that no user can act on: its deprecation (the
 # choice is deliberate, see above; its own internals warn too) and a slice (`::2`) left unfolded.
 QUIET = ("You are using the legacy TorchScript-based ONNX export", "The feature will be removed",
          "Constant folding - Only steps=1 can be constant folded")
 
 
-def require(module: str, why: str):
-    """Import an optional module of the `onnx` extra, or say how to install it."""
-    try:
-        return __import__(module)
-    except ImportError:
-        raise UsageError(f"{why} needs {module}, which is not installed", hint=INSTALL) from None
+@dataclass(frozen=True)
+class OnnxFile:
+    """What to_onnx wrote: the file, its size, the exporter, and onnxruntime's agreement if checked."""
+
+    path: Path
+    size: int  # bytes
+    exporter: str
+    agreement: Agreement | None
 
 
 def to_onnx(module: nn.Module, path: str | Path, *, example_input=None, dynamic_batch: bool = False,
-            dynamo: bool = False, opset: int | None = None) -> Path:
-    """Write `module` as an ONNX file at `path` and return the path.
+            dynamo: bool = False, opset: int | None = None, verify: bool = False) -> OnnxFile:
+    """Write `module` as an ONNX file at `path`.
 
     The module is exported in eval mode (each layer's mode is restored after). `example_input`
     defaults to a random batch of the compiled graph's input shape; `dynamic_batch=True` makes the
-    batch dimension of the inputs and the output symbolic. A level-1 module must be the portable
-    one (`resgraph.optimize(m, opt_level=1, portable=True)`); a runtime-only one is a UsageError.
+    batch dimension of the inputs and the output symbolic. The model must pass onnx.checker, and
+    with `verify=True` onnxruntime's outputs must equal the module's (within 1e-4 of the output's
+    magnitude; at two batch sizes when the batch is dynamic), or nothing is written. A level-1
+    module must be the portable one (`resgraph.optimize(m, opt_level=1, portable=True)`).
     """
     onnx = require("onnx", "ONNX export")
     if dynamo:
-        require("onnxscript", "dynamo=True")
+        require("onnxscript", "the torch.export-based ONNX exporter (dynamo=True)")
+    if verify:
+        require("onnxruntime", "verify=True")
     checked(module, "to_onnx")
     path = Path(path)
     if path.is_dir() or not path.parent.is_dir():  # before the export, which can take a while
@@ -63,14 +72,30 @@ def to_onnx(module: nn.Module, path: str | Path, *, example_input=None, dynamic_
         onnx.checker.check_model(data, full_check=True)
     except onnx.checker.ValidationError as exc:
         raise failed("onnx.checker", exc, "report this as a bug in resgraph's export") from None
+    agreement = _verify(module, data, inputs, dynamic_batch) if verify else None
     write_file(path, data)
-    return path
+    return OnnxFile(path, len(data), "torch.export" if dynamo else "TorchScript", agreement)
+
+
+def _verify(module: nn.Module, data: bytes, inputs: tuple, dynamic_batch: bool) -> Agreement:
+    """onnxruntime against the module on the traced inputs (and on batch 3 when it is dynamic)."""
+    batches = [inputs]
+    if dynamic_batch:
+        gen = torch.Generator().manual_seed(1)
+        batches.append(tuple(torch.randn(3, *t.shape[1:], generator=gen).to(t) for t in inputs))
+    agreement = compare(module, data, batches)
+    if not agreement.ok:
+        raise CompileError(f"onnxruntime's outputs differ from the module's by up to "
+                           f"{agreement.max_difference:.3g} (outputs up to {agreement.max_output:.3g}; "
+                           f"allowed {TOLERANCE:g} of that, at least {TOLERANCE:g})",
+                           hint="try the other exporter (dynamo), or report this as a bug")
+    return agreement
 
 
 def _metadata(onnx, module: nn.Module) -> bytes:
     """The model name and level as ONNX metadata, serialized to be appended to the exported bytes:
-    concatenated protobuf messages merge (repeated fields add up), so the file, possibly hundreds of
-    megabytes, is neither parsed nor written again."""
+    concatenated protobuf messages merge (repeated fields add up), so the model, possibly hundreds
+    of megabytes, is neither parsed nor serialized again."""
     meta = getattr(module, "meta", {}).get("resgraph", {})
     graph, level = graph_of(module), meta.get("opt_level", 0)
     props = {"resgraph.model": graph.name if graph is not None else type(module).__name__,
@@ -108,5 +133,5 @@ def _dynamo(module, inputs, names, dynamic_batch, opset) -> bytes:
         raise
     except Exception as exc:
         raise failed("torch.onnx (torch.export-based exporter)", exc,
-                     "try the TorchScript exporter (dynamo=False), or export the level-0 module") from None
+                     "try the TorchScript exporter (dynamo=False)") from None
     return program.model_proto.SerializeToString()

@@ -1,4 +1,4 @@
-"""Run an ONNX file with onnxruntime and compare it with the module it was exported from."""
+"""Run an ONNX model with onnxruntime and compare it with the module it was exported from."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from .extra import require
 from .inputs import eval_mode
-from .onnx_file import require
 
-TOLERANCE = 1e-4  # of the output's largest magnitude (at least 1): float32 kernels differ in rounding
+TOLERANCE = 1e-4  # of the output's largest magnitude (at least 1): float32 kernels round differently
 
 
 @dataclass(frozen=True)
@@ -26,10 +26,12 @@ class Agreement:
         return self.max_difference <= TOLERANCE * max(1.0, self.max_output)
 
 
-def compare(module: nn.Module, path: str | Path, inputs: list[tuple[torch.Tensor, ...]]) -> Agreement:
-    """Run the file on each tuple of inputs (CPU) and the module in eval mode on the same ones."""
-    ort = require("onnxruntime", "checking the file against the module")
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+def compare(module: nn.Module, model: bytes | str | Path, inputs: list[tuple[torch.Tensor, ...]]) -> Agreement:
+    """Run the ONNX model (its bytes or its file) on each tuple of inputs on the CPU, and the module
+    in eval mode on the same ones."""
+    ort = require("onnxruntime", "checking the ONNX model against the module")
+    session = ort.InferenceSession(model if isinstance(model, bytes) else str(model),
+                                   providers=["CPUExecutionProvider"])
     names = [i.name for i in session.get_inputs()]
     diff = top = 0.0
     with eval_mode(module), torch.no_grad():
