@@ -19,9 +19,7 @@ def block_buffer(x: torch.Tensor, total: int) -> torch.Tensor:
     format, dtype and device."""
     cl = x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
     fmt = torch.channels_last if cl else torch.contiguous_format
-    shape = list(x.shape)  # not (N, total, *rest): torch.jit.script needs a list's length known
-    shape[1] = total
-    return torch.empty(shape, dtype=x.dtype, device=x.device, memory_format=fmt)
+    return torch.empty((x.shape[0], total, *x.shape[2:]), dtype=x.dtype, device=x.device, memory_format=fmt)
 
 
 def write_slice(buf: torch.Tensor, x: torch.Tensor, start: int) -> torch.Tensor:
@@ -31,9 +29,7 @@ def write_slice(buf: torch.Tensor, x: torch.Tensor, start: int) -> torch.Tensor:
 
 
 def prefix(buf: torch.Tensor, end: int) -> torch.Tensor:
-    """Channels [0, end) of buf, always as a view (a full one has buf's strides): no test of
-    buf's size at run time, which tracing exporters would freeze."""
-    return buf[:, :end]
+    return buf if end == buf.shape[1] else buf[:, :end]
 
 
 def _families(gm: fx.GraphModule) -> list[list[fx.Node]]:

@@ -10,7 +10,7 @@ from torch import nn
 import resgraph
 from resgraph.errors import UsageError
 from resgraph.optimization import compile_module
-from resgraph.optimization.pipeline import INFERENCE, RUNTIME_ONLY, format_report, passes_for
+from resgraph.optimization.pipeline import INFERENCE, NOT_PORTABLE, format_report, passes_for
 from resgraph.zoo import model_names
 
 from tests.optimization.helpers import randomized, same_outputs
@@ -74,10 +74,10 @@ def test_levels_and_options_are_checked():
         resgraph.optimize(once, opt_level=1)
 
 
-def test_portable_level1_leaves_out_the_runtime_only_passes():
-    assert RUNTIME_ONLY == {"mkldnn_conv"}
+def test_portable_level1_keeps_to_the_passes_that_change_the_math():
     portable = [n for n, _ in passes_for(1, portable=True)]
-    assert portable == [n for n, _ in INFERENCE if n != "mkldnn_conv"]
+    assert portable == ["drop_dropout", "fold_bn", "fold_bn_relu", "pool_first"]
+    assert portable == [n for n, _ in INFERENCE if n not in NOT_PORTABLE]
     m = randomized(resgraph.compile("densenet121", seed=0), gain=(0.2, 0.6))
     o = resgraph.optimize(m, opt_level=1, portable=True)
     assert [r["pass"] for r in o.meta["resgraph"]["explain"]] == portable
