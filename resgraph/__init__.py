@@ -1,6 +1,6 @@
 """resgraph: write residual and dense architectures down as checked .rg specs, get fast torch modules."""
 
-from .api import compile, load, load_model, loads, optimize, save_model
+from .api import compile, load, load_model, loads, optimize, save_model, to_onnx
 from .builder import Builder, block
 from .errors import ResgraphError
 from .ir import Graph, TensorType
@@ -24,6 +24,7 @@ __all__ = [
     "register_op",
     "save_model",
     "to_dot",
+    "to_onnx",
     "to_rg",
     "unregister_op",
 ]

@@ -77,9 +77,10 @@ def compile(
 
 
 def optimize(module, opt_level: int = 1, *, memory_efficient: bool = False, explain: bool = False,
-             skip=()):
+             skip=(), portable: bool = False):
     """Turn an opt_level=0 module (trained or loaded with weights) into an optimized one;
-    `skip` names passes of resgraph/optimization/pipeline.py not to run."""
+    `skip` names passes of resgraph/optimization/pipeline.py not to run; `portable=True` runs only
+    the passes whose result exports (ONNX, torch.export, TorchScript; see docs/export.md)."""
     import torch.fx
 
     from .optimization.pipeline import optimize as run_pipeline
@@ -90,12 +91,28 @@ def optimize(module, opt_level: int = 1, *, memory_efficient: bool = False, expl
     _expect("optimize", "opt_level", opt_level, int, "0, 1 or 2")
     _expect("optimize", "memory_efficient", memory_efficient, bool, "True or False")
     _expect("optimize", "explain", explain, bool, "True or False")
+    _expect("optimize", "portable", portable, bool, "True or False")
     if isinstance(skip, str) or not isinstance(skip, (list, tuple, set, frozenset)) \
             or not all(isinstance(s, str) for s in skip):
         raise UsageError(f"optimize: skip must be a list of pass names, got {skip!r}",
                          hint='e.g. skip=["fold_bn"]')
     return run_pipeline(module, opt_level=opt_level, memory_efficient=memory_efficient, explain=explain,
-                        skip=skip)
+                        skip=skip, portable=portable)
+
+
+def to_onnx(module, path: str | Path, *, example_input=None, dynamic_batch: bool = False,
+            dynamo: bool = False, opset: int | None = None, verify: bool = False):
+    """Write a level-0 or portable level-1 module as an ONNX file (needs the `onnx` extra); returns
+    a resgraph.export.OnnxFile. See resgraph.export.to_onnx and docs/export.md."""
+    from .export import to_onnx as export
+
+    _expect("to_onnx", "path", path, (str, Path), "the .onnx file to write (str or Path)")
+    for name, flag in (("dynamic_batch", dynamic_batch), ("dynamo", dynamo), ("verify", verify)):
+        _expect("to_onnx", name, flag, bool, "True or False")
+    if opset is not None:
+        _expect("to_onnx", "opset", opset, int, "None (torch's default) or an ONNX opset number")
+    return export(module, path, example_input=example_input, dynamic_batch=dynamic_batch, dynamo=dynamo,
+                  opset=opset, verify=verify)
 
 
 def save_model(module, directory: str | Path) -> Path:

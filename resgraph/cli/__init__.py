@@ -14,7 +14,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-COMMANDS = ["check", "compile", "zoo", "viz", "fmt", "summary", "analyze", "compare", "bench", "lsp"]
+COMMANDS = ["check", "compile", "zoo", "viz", "fmt", "summary", "analyze", "compare", "bench", "export",
+            "lsp"]
 
 for _name in COMMANDS:
     importlib.import_module(f"{__name__}.{_name}_cmd").register(app)

@@ -15,6 +15,8 @@ import warnings
 import torch
 from torch import fx, nn
 
+from .runtime_only import RuntimeOnly
+
 
 def cannot_compile(gm: fx.GraphModule) -> str | None:
     """Why torch.compile cannot run on this platform (None when it can, as far as we can tell)."""
@@ -29,8 +31,10 @@ def cannot_compile(gm: fx.GraphModule) -> str | None:
     return None
 
 
-class Compiled(nn.Module):
+class Compiled(RuntimeOnly, nn.Module):
     """The torch.compile'd module; runs the uncompiled one (once warning why) if compiling fails."""
+
+    because = "it is wrapped in torch.compile (-O2)"
 
     def __init__(self, module: fx.GraphModule):
         super().__init__()
@@ -40,6 +44,7 @@ class Compiled(nn.Module):
         self.fallback: str | None = None
 
     def forward(self, *args, **kwargs):
+        self.refuse_export()
         if self.fallback is None:
             try:
                 return self._compiled(*args, **kwargs)

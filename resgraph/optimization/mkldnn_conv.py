@@ -20,12 +20,15 @@ import torch
 from torch import fx, nn
 
 from .fx_match import called_once, finish, fresh, is_add, is_relu, module_of, same_shape_add, single_user
+from .runtime_only import RuntimeOnly
 
 PACKED_SHAPES = 4  # input shapes a layer keeps packed weights for
 
 
-class FusedConv2d(nn.Module):
+class FusedConv2d(RuntimeOnly, nn.Module):
     """conv(x) [+ other] [-> relu] through torch.ops.mkldnn._convolution_pointwise."""
+
+    because = "its convolutions run as oneDNN calls with prepacked weights (-O1's mkldnn_conv)"
 
     def __init__(self, conv: nn.Conv2d, relu: bool, add: bool):
         super().__init__()
@@ -63,6 +66,7 @@ class FusedConv2d(nn.Module):
         return w
 
     def forward(self, x: torch.Tensor, other: torch.Tensor | None = None) -> torch.Tensor:
+        self.refuse_export()
         w = self.packed(x)
         if self.inplace:  # the pass proved `other` dead after this call
             return torch.ops.mkldnn._convolution_pointwise_.binary(

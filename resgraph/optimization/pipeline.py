@@ -3,6 +3,7 @@
 Level 0 is the faithful, trainable module the back end builds. Level 1 is for inference: it folds
 and fuses ops, changes the data layout and shares dense-block buffers; level 2 hands the level-1
 module to torch.compile (except over oneDNN on the CPU, where that measured slower). `memory_efficient` is for training, at level 0.
+`portable=True` keeps to the passes that change what is computed, so that level 1 exports well.
 The caller's module is never modified: passes run on a copy. Where any pass runs, the copy is
 flattened first (backend/flatten.py): the passes read one graph, not the block modules of level 0.
 """
@@ -41,32 +42,46 @@ INFERENCE: list[tuple[str, Pass]] = [
     ("inplace_relu", inplace_relu),
 ]
 TRAINING: list[tuple[str, Pass]] = [("memory_efficient", memory_efficient)]
+# What the portable level 1 (for export) leaves out: the passes that change how this process runs
+# the model rather than what it computes. No exporter reads mkldnn_conv's oneDNN layers
+# (runtime_only.RuntimeOnly); the others export, but exporters undo what they buy: in-place writes
+# are made functional (dense_buffer's become scatters: densenet121 has 2,998 ONNX nodes instead of
+# 492, no faster in onnxruntime) and ONNX has no memory format (channels_last). See docs/export.md.
+NOT_PORTABLE = frozenset({"dense_buffer", "mkldnn_conv", "channels_last", "inplace_relu"})
 
 
-def passes_for(opt_level: int, memory_efficient: bool = False, skip: Iterable[str] = ()) -> list[tuple[str, Pass]]:
-    """The (name, pass) pairs a level runs, in order, less those named in `skip`."""
+def passes_for(opt_level: int, memory_efficient: bool = False, skip: Iterable[str] = (),
+               portable: bool = False) -> list[tuple[str, Pass]]:
+    """The (name, pass) pairs a level runs, in order, less those named in `skip` (and, when
+    `portable`, less NOT_PORTABLE)."""
     if opt_level not in (0, 1, 2):
         raise UsageError(f"opt_level must be 0, 1 or 2, got {opt_level}")
     if memory_efficient and opt_level >= 1:
         raise UsageError("memory_efficient is for training, at opt_level 0; levels 1 and 2 are for inference")
+    if portable and opt_level == 2:
+        raise UsageError("portable is for export, and level 2 wraps the module in torch.compile, "
+                         "which no exporter reads", hint="use opt_level=1 with portable=True")
     chosen = list(INFERENCE) if opt_level >= 1 else list(TRAINING) if memory_efficient else []
+    if portable:
+        chosen = [(name, run) for name, run in chosen if name not in NOT_PORTABLE]
     unknown = sorted(set(skip) - {name for name, _ in chosen})
     if unknown:
-        raise UsageError(f"cannot skip {', '.join(unknown)}: opt_level {opt_level} runs "
+        raise UsageError(f"cannot skip {', '.join(unknown)}: opt_level {opt_level}{' portable' * portable} runs "
                          f"{', '.join(name for name, _ in chosen) or 'no passes'}")
     return [(name, run) for name, run in chosen if name not in set(skip)]
 
 
 def optimize(module: fx.GraphModule, *, opt_level: int = 1, memory_efficient: bool = False,
-             explain: bool = False, skip: Iterable[str] = ()) -> fx.GraphModule:
+             explain: bool = False, skip: Iterable[str] = (), portable: bool = False) -> fx.GraphModule:
     """An optimized copy of a level-0 module, same weights; `skip` names passes not to run
-    (to measure what one pass buys, or to step around one).
+    (to measure what one pass buys, or to step around one); `portable` leaves out NOT_PORTABLE, so
+    that the module exports (ONNX, torch.export, TorchScript) without the runtime's tricks.
 
     The explain report — a list of {"pass", "changes"} records, one per pass that ran, where
     `changes` lists what it changed — is kept in `meta["resgraph"]["explain"]` of the result
     (always; `explain=True` also prints it to stderr).
     """
-    chosen = passes_for(opt_level, memory_efficient, skip)
+    chosen = passes_for(opt_level, memory_efficient, skip, portable)
     meta = dict(getattr(module, "meta", {}).get("resgraph", {}))
     if meta.get("opt_level", 0) != 0:
         raise UsageError("optimize expects an opt_level=0 module; optimize the original, not an optimized one")
@@ -78,7 +93,7 @@ def optimize(module: fx.GraphModule, *, opt_level: int = 1, memory_efficient: bo
     if opt_level >= 2:
         gm, changes = compile_module(gm)
         report.append({"pass": "torch.compile", "changes": changes})
-    meta.update(opt_level=opt_level, memory_efficient=memory_efficient, explain=report)
+    meta.update(opt_level=opt_level, memory_efficient=memory_efficient, portable=portable, explain=report)
     gm.meta["resgraph"] = meta
     if explain:
         print(format_report(report), file=sys.stderr)

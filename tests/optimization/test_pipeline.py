@@ -10,7 +10,7 @@ from torch import nn
 import resgraph
 from resgraph.errors import UsageError
 from resgraph.optimization import compile_module
-from resgraph.optimization.pipeline import INFERENCE, format_report, passes_for
+from resgraph.optimization.pipeline import INFERENCE, NOT_PORTABLE, format_report, passes_for
 from resgraph.zoo import model_names
 
 from tests.optimization.helpers import randomized, same_outputs
@@ -72,6 +72,23 @@ def test_levels_and_options_are_checked():
     once = resgraph.optimize(resgraph.compile("resnet18", seed=0), opt_level=1)
     with pytest.raises(UsageError, match="opt_level=0 module"):
         resgraph.optimize(once, opt_level=1)
+
+
+def test_portable_level1_keeps_to_the_passes_that_change_the_math():
+    portable = [n for n, _ in passes_for(1, portable=True)]
+    assert portable == ["drop_dropout", "fold_bn", "fold_bn_relu", "pool_first"]
+    assert portable == [n for n, _ in INFERENCE if n not in NOT_PORTABLE]
+    m = randomized(resgraph.compile("densenet121", seed=0), gain=(0.2, 0.6))
+    o = resgraph.optimize(m, opt_level=1, portable=True)
+    assert [r["pass"] for r in o.meta["resgraph"]["explain"]] == portable
+    assert o.meta["resgraph"]["portable"] and not resgraph.optimize(m, opt_level=1).meta["resgraph"]["portable"]
+    x = small_input("densenet121")
+    with torch.no_grad():
+        torch.testing.assert_close(o(x), m(x), rtol=1e-3, atol=1e-4 * m(x).abs().max().item())
+    with pytest.raises(UsageError, match="cannot skip mkldnn_conv: opt_level 1 portable runs drop_dropout"):
+        passes_for(1, skip=["mkldnn_conv"], portable=True)
+    with pytest.raises(UsageError, match="portable is for export"):
+        passes_for(2, portable=True)
 
 
 def test_level2_falls_back_to_level1_with_a_clear_message(monkeypatch):
