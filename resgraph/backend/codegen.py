@@ -175,11 +175,13 @@ def _constructor(path: str, m: nn.Module) -> str:
 def _arguments(path: str, m: nn.Module) -> tuple[list[Any], dict[str, Any]]:
     """Positional values (parameters without a default) and the keywords that differ from theirs."""
     cls = type(m)
+    args, kwargs = [], {}
+    if cls.__init__ is nn.Module.__init__:  # no constructor of its own (nn.Sigmoid): nothing to pass
+        return args, kwargs
     try:
         signature = inspect.signature(cls)
     except (TypeError, ValueError):
         _cannot(path, m, "its constructor has no signature")
-    args, kwargs = [], {}
     for name, param in signature.parameters.items():
         if name in ("device", "dtype"):
             continue

@@ -38,7 +38,7 @@ def test_a_scope_with_a_path_out_and_back_in_stays_inlined_and_its_convex_scope_
     y = o.conv(4, 3, name="s.c").conv(4, 3, name="s.t.d").relu(name="s.t.e")
     gm = build_module(b.build(y), seed=0)
     assert type(gm.s) is nn.Module  # a namespace: no single call could compute it
-    assert isinstance(gm.s.t, fx.GraphModule) and calls(gm) == ["s.a", "s.c", "s.t"]
+    assert isinstance(gm.s.t, fx.GraphModule) and calls(gm) == ["s.a", "o", "s.c", "s.t"]
     assert [n.name for n in gm.graph.nodes] == ["x", "s_a", "o", "s_c", "s_t", "output"]
     assert list(gm.state_dict()) == ["s.a.weight", "s.a.bias", "s.c.weight", "s.c.bias", "s.t.d.weight", "s.t.d.bias"]
     same(gm)

@@ -110,13 +110,22 @@ def test_create_feature_extractor_returns_torchvisions_tensors(name):
         assert torch.equal(got[node], want[node]), node
 
 
-IN_ORDER = pytest.mark.xfail(strict=True, reason=(
-    "IntermediateLayerGetter runs a model's children in order, and resgraph lowers relu to a "
-    "function, not a child module: the stem's relu between bn1 and maxpool is skipped"))
+def test_running_the_children_in_order_gives_the_stage_outputs():
+    """What IntermediateLayerGetter does (without torchvision): call the root's children one after
+    the other. It needs every op of the root's graph to be a child: activations are modules."""
+    module, x, seen = filled("resnet50"), X, {}
+    with torch.no_grad():
+        for name, child in module.named_children():
+            if name == "fc":
+                break
+            x = seen[name] = child(x)
+    calls = [n.target for n in module.graph.nodes if n.op not in ("placeholder", "output")]
+    assert calls[:5] == ["conv1", "bn1", "relu", "maxpool", "layer1"]
+    for node in STAGES["resnet50"]:
+        assert_recorded(seen[node], FIXTURE["models"]["resnet50"][node])
 
 
 @pytest.mark.torchvision
-@IN_ORDER
 def test_intermediate_layer_getter_returns_torchvisions_tensors():
     ref, ours = torchvision_pair("resnet50")
     from torchvision.models._utils import IntermediateLayerGetter
@@ -129,7 +138,23 @@ def test_intermediate_layer_getter_returns_torchvisions_tensors():
 
 
 @pytest.mark.torchvision
-@IN_ORDER
+def test_backbone_with_fpn_takes_its_channels_from_feature_info():
+    ref, ours = torchvision_pair("resnet50")
+    from torchvision.models.detection.backbone_utils import BackboneWithFPN
+
+    stages = {info["module"]: str(i) for i, info in enumerate(ours.feature_info) if info["module"].startswith("layer")}
+    channels = [info["num_chs"] for info in ours.feature_info if info["module"] in stages]
+    assert channels == [256, 512, 1024, 2048]
+    fpns = []
+    for backbone in (ref, ours):
+        torch.manual_seed(0)
+        fpns.append(BackboneWithFPN(backbone, stages, channels, 256).eval())
+    with torch.no_grad():
+        want, got = fpns[0](X), fpns[1](X)
+    assert list(got) == list(want) and all(torch.equal(got[k], want[k]) for k in got)
+
+
+@pytest.mark.torchvision
 def test_fpn_backbone_returns_torchvisions_tensors():
     ref, ours = torchvision_pair("resnet50")
     from torchvision.models.detection.backbone_utils import _resnet_fpn_extractor

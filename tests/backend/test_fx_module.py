@@ -66,7 +66,7 @@ def test_blocks_are_modules_named_and_called_by_their_paths():
     blocks is an nn.Sequential, a block a GraphModule whose fx names are paths inside it."""
     gm = build_module(SMALL, seed=0)
     assert [n.target for n in gm.graph.nodes if n.op == "call_module"] == \
-        ["conv1", "bn1", "maxpool", "layer1", "layer2", "layer3", "layer4", "adaptive_avgpool", "fc"]
+        ["conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4", "adaptive_avgpool", "fc"]
     layer = gm.get_submodule("layer1")
     assert type(layer) is torch.nn.Sequential and list(dict(layer.named_children())) == ["0"]
     block = gm.layer1[0]
@@ -91,7 +91,7 @@ def test_every_fx_node_but_output_names_its_ir_node():
                 assert node.meta["resgraph_node"] in SMALL
     functions = {n.meta["resgraph_node"]: n.target for n in flatten(gm).graph.nodes if n.op == "call_function"}
     assert functions["layer1.0.add"] is __import__("operator").add
-    assert functions["relu"] is torch.relu and functions["flatten"] is torch.flatten
+    assert functions["flatten"] is torch.flatten and type(gm.relu) is torch.nn.ReLU  # a child, as torchvision's
 
 
 def test_parameter_count_matches_the_static_count():
@@ -200,7 +200,7 @@ def test_layers_are_registered_in_statement_order_not_compute_order():
     graph = resgraph.loads(spec)
     gm = build_module(graph, seed=0)
     computed = [n.target for n in flatten(gm).graph.nodes if n.op == "call_module"]
-    assert computed == ["b0.norm1", "b0.downsample.conv", "b0.conv1", "head"]
+    assert computed == ["b0.norm1", "b0.p", "b0.downsample.conv", "b0.conv1", "head"]
     assert [p for p, m in gm.named_modules() if not list(m.children())] == \
-        ["b0.downsample.conv", "b0.norm1", "b0.conv1", "head"]
+        ["b0.downsample.conv", "b0.norm1", "b0.p", "b0.conv1", "head"]
     assert list(gm.state_dict())[:3] == ["b0.downsample.conv.weight", "b0.downsample.conv.bias", "b0.norm1.weight"]

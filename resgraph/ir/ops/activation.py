@@ -1,4 +1,8 @@
-"""Elementwise activations: shape-preserving, parameter-free, lowered to functions."""
+"""Elementwise activations: shape-preserving, parameter-free, lowered to torch.nn's modules.
+
+A module rather than a function because tools that walk a model's children in order (torchvision's
+IntermediateLayerGetter, FPN backbones) skip a function call: the stem's ReLU would go missing.
+"""
 
 from __future__ import annotations
 
@@ -11,24 +15,22 @@ from .registry import register
 class Activation(OpDef):
     attrs = NoAttrs
     pointwise = True
-    function_name: str  # attribute of torch / torch.nn.functional
+    module_name: str  # the torch.nn class, built from the op's attributes
 
     def saves(self, a, inputs, out):
         return ("input",)  # most activations' backward reads the input (relu6, gelu, silu, ...)
 
     def emit(self, b, a, inputs, types, out):
-        import torch
-        import torch.nn.functional as F
+        from torch import nn
 
-        fn = getattr(torch, self.function_name, None) or getattr(F, self.function_name)
-        return b.function(fn, inputs[0], **a.model_dump())
+        return b.module(getattr(nn, self.module_name)(**a.model_dump()), inputs[0])
 
 
 @register
 class ReLU(Activation):
     name = "relu"
     examples = ("relu", "relu()", "flatten -> relu")
-    function_name = "relu"
+    module_name = "ReLU"
     summary = "max(x, 0)"
 
     def saves(self, a, inputs, out):
@@ -39,7 +41,7 @@ class ReLU(Activation):
 class ReLU6(Activation):
     name = "relu6"
     examples = ("relu6", "flatten -> relu6")
-    function_name = "relu6"
+    module_name = "ReLU6"
     summary = "min(max(x, 0), 6)"
 
 
@@ -47,7 +49,7 @@ class ReLU6(Activation):
 class GELU(Activation):
     name = "gelu"
     examples = ("gelu", "flatten -> gelu")
-    function_name = "gelu"
+    module_name = "GELU"
     summary = "Gaussian error linear unit"
 
 
@@ -56,7 +58,7 @@ class SiLU(Activation):
     name = "silu"
     examples = ("silu", "swish", "flatten -> silu")
     aliases = ("swish",)
-    function_name = "silu"
+    module_name = "SiLU"
     summary = "x * sigmoid(x)"
 
 
@@ -64,7 +66,7 @@ class SiLU(Activation):
 class Sigmoid(Activation):
     name = "sigmoid"
     examples = ("sigmoid", "flatten -> sigmoid")
-    function_name = "sigmoid"
+    module_name = "Sigmoid"
     summary = "1 / (1 + exp(-x))"
 
     def saves(self, a, inputs, out):
@@ -75,7 +77,7 @@ class Sigmoid(Activation):
 class Tanh(Activation):
     name = "tanh"
     examples = ("tanh", "flatten -> tanh")
-    function_name = "tanh"
+    module_name = "Tanh"
     summary = "hyperbolic tangent"
 
     def saves(self, a, inputs, out):
@@ -96,10 +98,5 @@ class LeakyReLU(Activation):
         "flatten -> leaky_relu(0.1)",
     )
     attrs = LeakyAttrs
-    function_name = "leaky_relu"
+    module_name = "LeakyReLU"
     summary = "max(x, 0) + negative_slope * min(x, 0)"
-
-    def emit(self, b, a, inputs, types, out):
-        import torch.nn.functional as F
-
-        return b.function(F.leaky_relu, inputs[0], a.negative_slope)

@@ -15,7 +15,7 @@ from .registry import register
 class HardSigmoid(Activation):
     name = "hard_sigmoid"
     aliases = ("hardsigmoid",)
-    function_name = "hardsigmoid"
+    module_name = "Hardsigmoid"
     summary = "relu6(x + 3) / 6: MobileNetV3's gate"
     examples = ("hard_sigmoid",)
 
@@ -27,7 +27,7 @@ class HardSigmoid(Activation):
 class HardSwish(Activation):
     name = "hard_swish"
     aliases = ("hardswish",)
-    function_name = "hardswish"
+    module_name = "Hardswish"
     summary = "x * relu6(x + 3) / 6: MobileNetV3's activation"
     examples = ("hard_swish",)
 
