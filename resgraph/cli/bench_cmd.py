@@ -24,23 +24,28 @@ def bench(
     memory: bool = typer.Option(True, help="measure training peak memory (fresh processes)"),
     construct: bool = typer.Option(True, help="measure construction time"),
     amp: Optional[bool] = typer.Option(None, help="add bfloat16 autocast rows (default: on for cuda)"),
+    precision: str = typer.Option("fp32", help="bf16: add the rows computing in bfloat16"),
+    peers: bool = typer.Option(True, help="include ONNX Runtime and OpenVINO (pip install 'resgraph[bench]')"),
     json: str = typer.Option("bench.json", help="where to write the results as JSON"),
     markdown: Optional[str] = typer.Option(None, help="also write the tables as markdown"),
 ) -> None:
     """Time and measure compiled modules against the eager reference, interleaved, same weights."""
     from ..bench.run import main
+    from ..optimization.pipeline import check_precision
 
     with reported():
         check_models(models, size)
         check_device(device)
+        check_precision(precision, opt_level=1)
 
     argv = [*models, "--device", device, "--batch", *map(str, batch), "--size", str(size),
             "--train-batch", str(train_batch), "--repeats", str(repeats), "--warmup", str(warmup),
-            "--json", json]
+            "--precision", precision, "--json", json]
     argv += [] if compile else ["--no-compile"]
     argv += [] if train else ["--no-train"]
     argv += [] if memory else ["--no-memory"]
     argv += [] if construct else ["--no-construct"]
+    argv += [] if peers else ["--no-peers"]
     argv += [] if amp is None else ["--amp" if amp else "--no-amp"]
     argv += ["--markdown", markdown] if markdown else []
     main(argv, prog="resgraph bench")

@@ -12,9 +12,11 @@ import copy
 import sys
 from typing import Callable, Iterable
 
+import torch
 from torch import fx, nn
 
 from ..errors import UsageError
+from .bf16 import bf16
 from .channels_last import channels_last
 from .compile_module import compile_module
 from .dense_buffer import dense_buffer
@@ -39,15 +41,19 @@ INFERENCE: list[tuple[str, Pass]] = [
     ("inplace_relu", inplace_relu),
 ]
 TRAINING: list[tuple[str, Pass]] = [("memory_efficient", memory_efficient)]
+PRECISIONS: dict[str, list[tuple[str, Pass]]] = {"fp32": [], "bf16": [("bf16", bf16)]}  # run after INFERENCE
 
 
-def passes_for(opt_level: int, memory_efficient: bool = False, skip: Iterable[str] = ()) -> list[tuple[str, Pass]]:
+def passes_for(opt_level: int, memory_efficient: bool = False, skip: Iterable[str] = (),
+               precision: str = "fp32") -> list[tuple[str, Pass]]:
     """The (name, pass) pairs a level runs, in order, less those named in `skip`."""
     if opt_level not in (0, 1, 2):
         raise UsageError(f"opt_level must be 0, 1 or 2, got {opt_level}")
     if memory_efficient and opt_level >= 1:
         raise UsageError("memory_efficient is for training, at opt_level 0; levels 1 and 2 are for inference")
-    chosen = list(INFERENCE) if opt_level >= 1 else list(TRAINING) if memory_efficient else []
+    check_precision(precision, opt_level)
+    chosen = list(INFERENCE) + PRECISIONS[precision] if opt_level >= 1 else \
+        list(TRAINING) if memory_efficient else []
     unknown = sorted(set(skip) - {name for name, _ in chosen})
     if unknown:
         raise UsageError(f"cannot skip {', '.join(unknown)}: opt_level {opt_level} runs "
@@ -55,16 +61,24 @@ def passes_for(opt_level: int, memory_efficient: bool = False, skip: Iterable[st
     return [(name, run) for name, run in chosen if name not in set(skip)]
 
 
+def check_precision(precision: str, opt_level: int) -> None:
+    if precision not in PRECISIONS:
+        raise UsageError(f"precision must be one of {', '.join(map(repr, PRECISIONS))}, got {precision!r:.40}")
+    if precision != "fp32" and opt_level < 1:
+        raise UsageError(f"precision={precision!r} is for inference modules", hint="add opt_level=1")
+
+
 def optimize(module: fx.GraphModule, *, opt_level: int = 1, memory_efficient: bool = False,
-             explain: bool = False, skip: Iterable[str] = ()) -> fx.GraphModule:
+             explain: bool = False, skip: Iterable[str] = (), precision: str = "fp32") -> fx.GraphModule:
     """An optimized copy of a level-0 module, same weights; `skip` names passes not to run
-    (to measure what one pass buys, or to step around one).
+    (to measure what one pass buys, or to step around one); `precision="bf16"` computes
+    convolutions and linears in bfloat16 where the hardware has bf16 units (`bf16.py`).
 
     The explain report — a list of {"pass", "changes"} records, one per pass that ran, where
     `changes` lists what it changed — is kept in `meta["resgraph"]["explain"]` of the result
     (always; `explain=True` also prints it to stderr).
     """
-    chosen = passes_for(opt_level, memory_efficient, skip)
+    chosen = passes_for(opt_level, memory_efficient, skip, precision)
     meta = dict(getattr(module, "meta", {}).get("resgraph", {}))
     if meta.get("opt_level", 0) != 0:
         raise UsageError("optimize expects an opt_level=0 module; optimize the original, not an optimized one")
@@ -76,7 +90,9 @@ def optimize(module: fx.GraphModule, *, opt_level: int = 1, memory_efficient: bo
     if opt_level >= 2:
         gm, changes = compile_module(gm)
         report.append({"pass": "torch.compile", "changes": changes})
-    meta.update(opt_level=opt_level, memory_efficient=memory_efficient, explain=report)
+    meta.update(opt_level=opt_level, memory_efficient=memory_efficient, explain=report,
+                precision="bf16" if any(t.dtype == torch.bfloat16 for t in [*gm.parameters(), *gm.buffers()])
+                else "fp32")
     gm.meta["resgraph"] = meta
     if explain:
         print(format_report(report), file=sys.stderr)
