@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import tempfile
 import warnings
 from pathlib import Path
@@ -60,8 +61,8 @@ class Exported:
         self._dir = tempfile.TemporaryDirectory(prefix="resgraph-bench-")
         path = Path(self._dir.name) / "model.onnx"
         batch = torch.export.Dim("batch", min=1)
-        try:  # the exporter reports progress on stdout and warns about optional ops it skips
-            with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        try:  # the exporter reports progress on stdout and logs and warns about optional ops it skips
+            with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(), _quiet("torch.onnx"):
                 warnings.simplefilter("ignore")
                 torch.onnx.export(self.module.eval(), (self.example,), str(path), dynamo=True,
                                   input_names=["x"], output_names=["y"], dynamic_shapes=({0: batch},),
@@ -70,6 +71,17 @@ class Exported:
             raise Skipped(f"torch.onnx.export failed: {type(exc).__name__}: "
                           f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''}") from None
         return path
+
+
+@contextlib.contextmanager
+def _quiet(logger: str):
+    log = logging.getLogger(logger)
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
 
 
 def _as_torch(run: Callable[[], object]) -> Callable[[], torch.Tensor]:
