@@ -49,6 +49,13 @@ def inference_steps(name: str, a: argparse.Namespace, batch: int, weights: dict,
                 skipped[row] = str(step)
             else:
                 steps[row] = step
+    if a.rows:
+        unknown = set(a.rows) - set(steps) - set(skipped)
+        if unknown:
+            raise UsageError(f"--rows: no row called {', '.join(map(repr, sorted(unknown)))}",
+                             hint=f"rows here: {', '.join(map(repr, [*steps, *skipped]))}")
+        steps = {v: s for v, s in steps.items() if v in a.rows or v == variants.EAGER}
+        skipped = {v: why for v, why in skipped.items() if v in a.rows}
     order = sorted(steps, key=lambda v: getattr(steps[v], "precision", "fp32") != "fp32")  # fp32 rows first
     return {v: steps[v] for v in order}, skipped
 
@@ -72,7 +79,7 @@ def bench_model(name: str, a: argparse.Namespace, result: dict, checkpoint) -> N
         timed = interleaved(
             {v: step for v, step in steps.items() if v not in failed}, baseline=variants.EAGER,
             repeats=a.repeats, warmup=max(a.warmup - 1, 0), device=a.device,
-            progress=lambda m: progress(f"{name} b{batch}: {m}"))
+            progress=lambda m: progress(f"{name} b{batch}: {m}"), clock=a.clock)
         flops = result["gflop_per_sample"] * batch
         rows = {v: {**timed[v], **errors[v], "gflops": flops / timed[v]["median_s"],
                     "precision": getattr(steps[v], "precision", "fp32")} if v in timed
@@ -126,6 +133,11 @@ def parser(prog: str) -> argparse.ArgumentParser:
                    help="add bfloat16 autocast rows (default: on for cuda)")
     p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
                    help="bf16: add the rows computing in bfloat16 (eager cast, resgraph, OpenVINO)")
+    p.add_argument("--rows", nargs="+", metavar="ROW",
+                   help="time only these inference rows (and eager, the baseline), e.g. 'resgraph -O1'")
+    p.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                   help="cpu: time inference by process CPU time (a shared machine; use with --threads 1)")
+    p.add_argument("--threads", type=int, help="threads for torch and the peers (default: torch's)")
     p.add_argument("--no-peers", dest="peers", action="store_false",
                    help="skip the ONNX Runtime and OpenVINO rows (and the ONNX export)")
     p.add_argument("--json", type=Path, default=Path("benchmarks/results.json"), help="where to write results")
@@ -140,7 +152,12 @@ def run(a: argparse.Namespace, command: str) -> dict:
         raise UsageError(f"--device {a.device}: this torch has no CUDA device", hint="use --device cpu")
     for path in filter(None, (a.json, a.markdown)):  # before minutes of measuring, not after
         check_output(path)
-    results = {"command": command, "machine": machine(a.device), "models": {}}
+    if a.threads is not None:
+        if a.threads < 1:
+            raise UsageError(f"--threads {a.threads}: needs at least 1")
+        torch.set_num_threads(a.threads)  # the peers read it too
+    progress("measuring the peak GEMM (fp32, bf16)")
+    results = {"command": command, "machine": machine(a.device, a.clock), "models": {}}
 
     def checkpoint():
         write_file(a.json, json.dumps(results, indent=1))

@@ -50,18 +50,19 @@ class FusedConv2d(nn.Module):
         weight, so a server with many batch sizes neither repacks per call nor grows without
         bound) and dropped when the weight tensor changes (load_state_dict, in-place edits).
         """
+        weight = self.weight
         if not self.pack or torch.compiler.is_compiling():
-            return self.weight
-        stamp = (self.weight.data_ptr(), self.weight._version)
+            return weight
+        stamp = (weight.data_ptr(), weight._version)
         packs = self._packed if self._stamp == stamp else {}
         key = tuple(x.shape)
         w = packs.get(key)
         if w is None:
             if len(packs) >= PACKED_SHAPES:
-                return self.weight
-            w = torch.ops.mkldnn._reorder_convolution_weight(self.weight, *self.args, list(key))
+                return weight
+            w = torch.ops.mkldnn._reorder_convolution_weight(weight, *self.args, list(key))
             packs = {**packs, key: w}  # a new dict, swapped in whole: concurrent calls see one or the other
-        self._packed, self._stamp = packs, stamp
+            self._packed, self._stamp = packs, stamp  # only on a change: Module.__setattr__ is slow
         return w
 
     def forward(self, x: torch.Tensor, other: torch.Tensor | None = None) -> torch.Tensor:
