@@ -7,6 +7,7 @@ row's output is from eager's (relative error; top-1 agreement where the output h
 
 from __future__ import annotations
 
+NAME_WIDTH = 31  # the inference table's variant column: 80 columns with the figures
 INFERENCE_COLUMNS = ["variant", "time", "ratio to eager", "GFLOP/s", "of peak", "max abs err", "rel err", "top-1"]
 
 
@@ -70,15 +71,16 @@ def table(results: dict) -> str:
     """The terminal form, within 80 columns: time, ratio, GFLOP/s and share of peak, rel err, top-1."""
     out = [line for line in [_peak_line(results)] if line]
     for model, title, rows in _inference_tables(results):
-        width = min(max(len(v) for v, _, _ in rows), 32)
+        width = min(max(len(v) for v, _, _ in rows), NAME_WIDTH)
         out.append(f"\n{model} — {title}")
-        out.append(f"  {'':<{width}}  {'time':>10} {'ratio':>6} {'GFLOP/s':>7} {'peak':>4} {'rel err':>7} {'top-1':>5}")
+        out.append(f"  {'':<{width}}  {'time':>10} {'ratio':>7} {'GFLOP/s':>7} {'peak':>4} {'rel err':>7} {'top-1':>5}")
         for v, cells, status in rows:
+            name = v if len(v) <= width else v[:width - 1] + "…"  # whole in the JSON and the markdown
             if status:
-                out.append(f"  {v:<{width}}  {status}: {cells[0]}"[:80])  # the whole message: JSON, markdown
+                out.append(f"  {name:<{width}}  {status}: {cells[0]}"[:80])
                 continue
             t, ratio, gflops, peak, _, rel, top1 = cells
-            out.append(f"  {v:<{width}}  {t:>10} {ratio + 'x':>6} {gflops:>7} {peak:>4} {rel:>7} {top1:>5}")
+            out.append(f"  {name:<{width}}  {t:>10} {ratio + 'x':>7} {gflops:>7} {peak:>4} {rel:>7} {top1:>5}")
     for model, title, rows in _other_rows(results):
         width = max(len(v) for v, _, _ in rows)
         out.append(f"\n{model} — {title}")

@@ -21,7 +21,7 @@ def sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+CLOCKS = {"wall": lambda: time.perf_counter(), "cpu": lambda: time.process_time()}  # read when called
 
 
 def interleaved(variants: dict[str, Callable[[], object]], *, baseline: str, repeats: int, warmup: int,
