@@ -30,7 +30,10 @@ def cpu_info(cpuinfo: Path = Path("/proc/cpuinfo")) -> tuple[str, dict[str, bool
     fields = dict(line.split(":", 1) for line in text.splitlines()[:40] if ":" in line)
     fields = {k.strip(): v.strip() for k, v in fields.items()}
     present = set(fields.get("flags", "").split())
-    return fields.get("model name", platform.machine()), {f: f in present for f in FLAGS}
+    name = fields.get("model name", platform.machine())
+    if "cpu family" in fields and "model" in fields:  # a VM may hide the model number in the name
+        name += f" (family {fields['cpu family']}, model {fields['model']})"
+    return name, {f: f in present for f in FLAGS}
 
 
 def flags_text(flags: dict[str, bool] | None) -> str:

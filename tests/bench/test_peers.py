@@ -74,9 +74,10 @@ def test_outputs_are_compared_by_relative_error_and_top1():
 
 def test_the_cpu_is_named_with_the_flags_that_decide_its_speed(tmp_path):
     info = tmp_path / "cpuinfo"
-    info.write_text("processor\t: 0\nmodel name\t: AMD EPYC 9R14\nflags\t\t: fpu avx2 avx512f avx512_bf16 sse\n")
+    info.write_text("processor\t: 0\ncpu family\t: 25\nmodel\t\t: 17\nmodel name\t: AMD EPYC\n"
+                    "flags\t\t: fpu avx2 avx512f avx512_bf16 sse\n")
     model, flags = machine.cpu_info(info)
-    assert model == "AMD EPYC 9R14"
+    assert model == "AMD EPYC (family 25, model 17)"
     assert machine.flags_text(flags) == "avx2 avx512f avx512_bf16 (no amx_bf16, amx_int8)"
     assert machine.cpu_info(tmp_path / "absent")[1] is None
 
