@@ -14,6 +14,8 @@ import argparse
 import collections
 import json
 import sys
+import tempfile
+from pathlib import Path
 
 import torch
 
@@ -51,12 +53,13 @@ def profile_onnxruntime(path, x, repeats: int) -> dict[str, float]:
     for _ in range(3):
         warm.run(None, {"x": x.numpy()})
     options.enable_profiling = True
-    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    session.run(None, {"x": x.numpy()})  # its first call (allocation) is not counted below
-    for _ in range(repeats):
-        session.run(None, {"x": x.numpy()})
-    with open(session.end_profiling()) as f:
-        events = json.load(f)
+    with tempfile.TemporaryDirectory() as folder:  # ORT writes its profile as a file
+        options.profile_file_prefix = str(Path(folder) / "ort")
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        session.run(None, {"x": x.numpy()})  # its first call (allocation) is not counted below
+        for _ in range(repeats):
+            session.run(None, {"x": x.numpy()})
+        events = json.loads(Path(session.end_profiling()).read_text())
     runs = [e for e in events if e.get("name") == "model_run"]
     start = runs[1]["ts"] if len(runs) > 1 else 0
     totals: dict[str, float] = collections.defaultdict(float)
