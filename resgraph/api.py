@@ -45,6 +45,7 @@ def compile(
     opt_level: int = 0,
     seed: int | None = None,
     memory_efficient: bool = False,
+    precision: str = "fp32",
     model: str | None = None,
     input_shape=None,
     **params: Any,
@@ -54,6 +55,7 @@ def compile(
     `opt_level=0` is the faithful, trainable module; 1 adds the inference passes and 2 adds
     torch.compile where it pays (not over oneDNN on the CPU; see `resgraph.optimize`). `seed` makes
     weight initialization reproducible (in any thread, without touching torch's global RNG).
+    `precision="bf16"` (with opt_level 1 or 2) computes in bfloat16 where the hardware has bf16 units.
     """
     _expect("compile", "source", source, (str, Path, Graph), "a Graph, a .rg path or a zoo model name")
     if seed is not None:
@@ -71,16 +73,18 @@ def compile(
     from .backend.fx import build_module
 
     module = build_module(graph, seed=seed)
-    if opt_level or memory_efficient:
-        module = optimize(module, opt_level=opt_level, memory_efficient=memory_efficient)
+    if opt_level or memory_efficient or precision != "fp32":
+        module = optimize(module, opt_level=opt_level, memory_efficient=memory_efficient, precision=precision)
     return module
 
 
 def optimize(module, opt_level: int = 1, *, memory_efficient: bool = False, explain: bool = False,
-             skip=(), portable: bool = False):
+             skip=(), portable: bool = False, precision: str = "fp32"):
     """Turn an opt_level=0 module (trained or loaded with weights) into an optimized one;
     `skip` names passes of resgraph/optimization/pipeline.py not to run; `portable=True` runs only
-    the passes whose result exports (ONNX, torch.export, TorchScript; see docs/export.md)."""
+    the passes whose result exports (ONNX, torch.export, TorchScript; see docs/export.md);
+    `precision` is "fp32" or "bf16" (bfloat16 convolutions and linears where the hardware has bf16
+    units, else a warning and float32)."""
     import torch.fx
 
     from .optimization.pipeline import optimize as run_pipeline
@@ -96,8 +100,9 @@ def optimize(module, opt_level: int = 1, *, memory_efficient: bool = False, expl
             or not all(isinstance(s, str) for s in skip):
         raise UsageError(f"optimize: skip must be a list of pass names, got {skip!r}",
                          hint='e.g. skip=["fold_bn"]')
+    _expect("optimize", "precision", precision, str, '"fp32" or "bf16"')
     return run_pipeline(module, opt_level=opt_level, memory_efficient=memory_efficient, explain=explain,
-                        skip=skip, portable=portable)
+                        skip=skip, portable=portable, precision=precision)
 
 
 def to_onnx(module, path: str | Path, *, example_input=None, dynamic_batch: bool = False,

@@ -14,7 +14,8 @@ tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 ROOT = Path(__file__).resolve().parents[1]
 # Modules resgraph imports only where it checks for them first, with the extra that brings each.
 OPTIONAL = {"matplotlib": "plot", "torchvision": "reference", "timm": "reference", "pygls": "lsp",
-            "lsprotocol": "lsp", "onnx": "onnx", "onnxscript": "onnx", "onnxruntime": "onnx"}
+            "lsprotocol": "lsp", "onnx": "onnx", "onnxscript": "onnx", "onnxruntime": "onnx",
+            "openvino": "bench"}
 # Modules a dependency imports on the path resgraph uses without declaring them itself.
 UNDECLARED_BY = {"safetensors": ["numpy"]}
 

@@ -8,9 +8,7 @@ apply to it, all holding the same weights, timed interleaved. Ratios are ours / 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
-import platform
 import sys
 import time
 from pathlib import Path
@@ -19,8 +17,9 @@ import torch
 
 from ..errors import ResgraphError, Span, UsageError
 from ..syntax.loader import unwritable, write_file
-from . import construct, memory, variants
+from . import construct, memory, peers, variants
 from . import reference as references
+from .machine import machine
 from .report import markdown, table
 from .timing import interleaved
 
@@ -29,37 +28,66 @@ def progress(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def machine(device: str) -> dict:
-    info = {"python": platform.python_version(), "torch": torch.__version__, "device": device,
-            "cpu": platform.processor() or platform.machine(), "threads": torch.get_num_threads()}
-    for library in ("torchvision", "timm"):
-        if references.installed(library):
-            info[library] = importlib.import_module(library).__version__
-    if device.startswith("cuda"):
-        info["gpu"] = torch.cuda.get_device_name()
-    return info
+def model_flops(name: str, size: int) -> int:
+    """Floating-point operations of one sample: 2 per multiply-add of the convolutions and linears
+    (the reference's count, which every row computes; -O1's pool_first does fewer)."""
+    from .. import api
+    from ..tools.analysis.cost import cost_totals, layer_costs
+
+    return 2 * cost_totals(layer_costs(api.load(name, input_shape=(3, size, size)))).weighted_macs
+
+
+def inference_steps(name: str, a: argparse.Namespace, batch: int, weights: dict, onnx) -> tuple[dict, dict]:
+    """({row: step}, {row: why it is skipped}): resgraph, eager and its tricks, then the peers."""
+    steps = variants.inference(name, a.device, batch, a.size, compile=a.compile, amp=a.amp,
+                               weights=weights, precision=a.precision)
+    skipped = {}
+    if onnx is not None:
+        for row, step in peers.steps(onnx, variants.example(batch, a.size, a.device), a.device,
+                                     a.precision).items():
+            if isinstance(step, peers.Skipped):
+                skipped[row] = str(step)
+            else:
+                steps[row] = step
+    if a.rows:
+        unknown = set(a.rows) - set(steps) - set(skipped)
+        if unknown:
+            raise UsageError(f"--rows: no row called {', '.join(map(repr, sorted(unknown)))}",
+                             hint=f"rows here: {', '.join(map(repr, [*steps, *skipped]))}")
+        steps = {v: s for v, s in steps.items() if v in a.rows or v == variants.EAGER}
+        skipped = {v: why for v, why in skipped.items() if v in a.rows}
+    order = sorted(steps, key=lambda v: getattr(steps[v], "precision", "fp32") != "fp32")  # fp32 rows first
+    return {v: steps[v] for v in order}, skipped
 
 
 def bench_model(name: str, a: argparse.Namespace, result: dict, checkpoint) -> None:
     """Fill `result` section by section, calling checkpoint() after each (a long run keeps its figures)."""
     torch.manual_seed(0)
     result["reference"] = references.source(name)
-    weights = references.reference(name).state_dict()
-    result.update(inference={}, training={})
+    eager_model = references.reference(name)
+    weights = eager_model.state_dict()
+    onnx = peers.Exported(eager_model, variants.example(1, a.size, "cpu")) if a.peers else None
+    result.update(inference={}, training={}, gflop_per_sample=model_flops(name, a.size) / 1e9)
     for batch in a.batch:
         progress(f"{name}: inference, batch {batch}, {a.size}x{a.size}")
-        steps = variants.inference(name, a.device, batch, a.size, compile=a.compile, amp=a.amp, weights=weights)
-        errors, failed = variants.max_errors(steps)  # each variant's first call: also a warm-up round
+        steps, skipped = inference_steps(name, a, batch, weights, onnx)
+        for v, why in skipped.items():
+            progress(f"{name} b{batch}: {v} skipped: {why}")
+        errors, failed = variants.check_outputs(steps)  # each variant's first call: also a warm-up round
         for v, why in failed.items():
             progress(f"{name} b{batch}: {v} failed: {why}")
         timed = interleaved(
             {v: step for v, step in steps.items() if v not in failed}, baseline=variants.EAGER,
             repeats=a.repeats, warmup=max(a.warmup - 1, 0), device=a.device,
-            progress=lambda m: progress(f"{name} b{batch}: {m}"))
-        result["inference"][f"batch {batch}"] = {
-            v: {**timed[v], "max_abs_err": errors[v]} if v in timed else {"failed": failed[v]} for v in steps}
+            progress=lambda m: progress(f"{name} b{batch}: {m}"), clock=a.clock)
+        flops = result["gflop_per_sample"] * batch
+        rows = {v: {**timed[v], **errors[v], "gflops": flops / timed[v]["median_s"],
+                    "precision": getattr(steps[v], "precision", "fp32")} if v in timed
+                else {"failed": failed[v]} for v in steps}
+        result["inference"][f"batch {batch}"] = {**rows, **{v: {"skipped": why} for v, why in skipped.items()}}
         del steps
         checkpoint()
+    del onnx
     if a.train:
         progress(f"{name}: training step, batch {a.train_batch}")
         steps = {v: variants.train_step(variants.training_module(name, v, a.device, weights), a.train_batch,
@@ -103,6 +131,15 @@ def parser(prog: str) -> argparse.ArgumentParser:
     p.add_argument("--no-construct", dest="construct", action="store_false", help="skip construction time")
     p.add_argument("--amp", action=argparse.BooleanOptionalAction, default=None,
                    help="add bfloat16 autocast rows (default: on for cuda)")
+    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                   help="bf16: add the rows computing in bfloat16 (eager cast, resgraph, OpenVINO)")
+    p.add_argument("--rows", nargs="+", metavar="ROW",
+                   help="time only these inference rows (and eager, the baseline), e.g. 'resgraph -O1'")
+    p.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                   help="cpu: time inference by process CPU time (a shared machine; use with --threads 1)")
+    p.add_argument("--threads", type=int, help="threads for torch and the peers (default: torch's)")
+    p.add_argument("--no-peers", dest="peers", action="store_false",
+                   help="skip the ONNX Runtime and OpenVINO rows (and the ONNX export)")
     p.add_argument("--json", type=Path, default=Path("benchmarks/results.json"), help="where to write results")
     p.add_argument("--markdown", type=Path, help="also write the tables as markdown (e.g. benchmarks/RESULTS.md)")
     return p
@@ -115,7 +152,12 @@ def run(a: argparse.Namespace, command: str) -> dict:
         raise UsageError(f"--device {a.device}: this torch has no CUDA device", hint="use --device cpu")
     for path in filter(None, (a.json, a.markdown)):  # before minutes of measuring, not after
         check_output(path)
-    results = {"command": command, "machine": machine(a.device), "models": {}}
+    if a.threads is not None:
+        if a.threads < 1:
+            raise UsageError(f"--threads {a.threads}: needs at least 1")
+        torch.set_num_threads(a.threads)  # the peers read it too
+    progress("measuring the peak GEMM (fp32, bf16)")
+    results = {"command": command, "machine": machine(a.device, a.clock), "models": {}}
 
     def checkpoint():
         write_file(a.json, json.dumps(results, indent=1))

@@ -2,6 +2,9 @@
 
 Ratios are taken within a round (variant time / baseline time in the same round) and the median
 of those is reported, which is steadier than a ratio of medians when the machine drifts.
+The clock is wall time, or with clock="cpu" the process's CPU time: on a shared machine that
+counts what a variant computes, not the time others held the cores (meaningful with one thread:
+with more, it also counts the threads' spin-waiting).
 """
 
 from __future__ import annotations
@@ -18,8 +21,12 @@ def sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
+CLOCKS = {"wall": lambda: time.perf_counter(), "cpu": lambda: time.process_time()}  # read when called
+
+
 def interleaved(variants: dict[str, Callable[[], object]], *, baseline: str, repeats: int, warmup: int,
-                device: str, progress: Callable[[str], None] = lambda s: None) -> dict[str, dict]:
+                device: str, progress: Callable[[str], None] = lambda s: None,
+                clock: str = "wall") -> dict[str, dict]:
     """{name: {"median_s", "ratio", "times"}} for each variant (a callable running one step)."""
     for i in range(warmup):
         for name, fn in variants.items():
@@ -33,10 +40,10 @@ def interleaved(variants: dict[str, Callable[[], object]], *, baseline: str, rep
         order = names[r % len(names):] + names[: r % len(names)]  # rotate who runs first
         for name in order:
             sync(device)
-            start = time.perf_counter()
+            start = CLOCKS[clock]()
             variants[name]()
             sync(device)
-            times[name].append(time.perf_counter() - start)
+            times[name].append(CLOCKS[clock]() - start)
     base = times[baseline]
     return {
         name: {

@@ -25,16 +25,25 @@ def _autocast(device: str, amp: bool):
     return torch.autocast(device_type=device.split(":")[0], dtype=torch.bfloat16)
 
 
-def _runner(module: nn.Module, x: torch.Tensor, device: str, amp: bool = False) -> Callable[[], object]:
+def _runner(module: nn.Module, x: torch.Tensor, device: str, amp: bool = False,
+            precision: str = "fp32") -> Callable[[], object]:
     def run():
         with torch.no_grad(), _autocast(device, amp):
             return module(x)
+    run.precision = "bf16" if amp else precision  # which peak its GFLOP/s is read against
     return run
 
 
+def example(batch: int, size: int, device: str) -> torch.Tensor:
+    """The input every variant of one measure is fed."""
+    return torch.randn(batch, 3, size, size, generator=torch.Generator().manual_seed(0)).to(device)
+
+
 def inference(name: str, device: str, batch: int, size: int, *, compile: bool, amp: bool,
-              weights: dict | None = None) -> dict[str, Callable[[], object]]:
-    """{variant: step} for eval-mode inference; `amp` adds bfloat16 autocast rows."""
+              weights: dict | None = None, precision: str = "fp32") -> dict[str, Callable[[], object]]:
+    """{variant: step} for eval-mode inference; `amp` adds the bfloat16 autocast rows, precision="bf16"
+    the rows computing in bf16: the eager model cast (channels_last, and compiled) and
+    resgraph's precision="bf16"."""
     import resgraph
     from torch.fx.experimental.optimization import optimize_for_inference
 
@@ -43,7 +52,7 @@ def inference(name: str, device: str, batch: int, size: int, *, compile: bool, a
         ref.load_state_dict(weights)
     ref.to(device)
     base = ours(name, ref.state_dict()).eval().to(device)
-    x = torch.randn(batch, 3, size, size, generator=torch.Generator().manual_seed(0)).to(device)
+    x = example(batch, size, device)
     xc = x.contiguous(memory_format=torch.channels_last)
     cl = copy.deepcopy(ref).to(memory_format=torch.channels_last)
     o1 = resgraph.optimize(base, opt_level=1)
@@ -60,27 +69,45 @@ def inference(name: str, device: str, batch: int, size: int, *, compile: bool, a
         if runs_on_onednn(o2):  # -O2 kept the -O1 module (CPU): show what compiling it would give
             out["resgraph -O1 + torch.compile"] = _runner(torch.compile(resgraph.optimize(base, opt_level=1)), x, device)
     if amp:
-        out["eager channels_last bf16"] = _runner(cl, xc, device, amp=True)
-        out["resgraph -O1 bf16"] = _runner(o1, x, device, amp=True)
+        out["eager channels_last autocast"] = _runner(cl, xc, device, amp=True)
+        out["resgraph -O1 autocast"] = _runner(o1, x, device, amp=True)
+    if precision == "bf16":
+        cast, xb = copy.deepcopy(cl).to(torch.bfloat16), xc.to(torch.bfloat16)
+        out["eager bf16 channels_last"] = _runner(cast, xb, device, precision="bf16")
+        if compile:
+            out["eager torch.compile bf16"] = _runner(torch.compile(copy.deepcopy(cast)), xb, device,
+                                                      precision="bf16")
+        ob = resgraph.optimize(base, opt_level=1, precision="bf16")  # float32 (warned) without bf16 units
+        out["resgraph -O1 bf16"] = _runner(ob, x, device, precision=ob.meta["resgraph"]["precision"])
     return out
 
 
-def max_errors(steps: dict[str, Callable[[], object]]) -> tuple[dict[str, float], dict[str, str]]:
-    """({variant: max abs difference of its output from eager's}, {variant: why it failed}).
+def check_outputs(steps: dict[str, Callable[[], object]]) -> tuple[dict[str, dict], dict[str, str]]:
+    """({variant: how far its output is from eager's}, {variant: why it failed}).
 
-    Every row computes the same function, and this shows it. A variant that raises (torch's
-    optimize_for_inference refuses a broadcasting `mul`, as in squeeze-excitation) is reported
-    with its error instead of ending the run.
+    Every row computes the same function, and this shows it: the max abs difference, the relative
+    error ||y - eager|| / ||eager|| and, for outputs with a class dimension, the share of samples
+    whose top-1 class agrees with eager's. A variant that raises (torch's optimize_for_inference
+    refuses a broadcasting `mul`, as in squeeze-excitation) is reported with its error instead of
+    ending the run.
     """
     want = steps[EAGER]().float()
     errors, failed = {}, {}
     for name, run in steps.items():
         try:
             with contextlib.redirect_stderr(io.StringIO()):  # torch.fx prints the traceback before raising
-                errors[name] = (run().float() - want).abs().max().item()
+                errors[name] = compare(run().float(), want)
         except Exception as exc:  # noqa: BLE001 - any failure of a contestant is a row, not a crash
             failed[name] = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
     return errors, failed
+
+
+def compare(got: torch.Tensor, want: torch.Tensor) -> dict:
+    out = {"max_abs_err": (got - want).abs().max().item(),
+           "rel_err": ((got - want).norm() / want.norm().clamp_min(1e-30)).item()}
+    if want.dim() >= 2:
+        out["top1"] = (got.argmax(1) == want.argmax(1)).float().mean().item()
+    return out
 
 
 def training_names(name: str) -> list[str]:

@@ -24,23 +24,35 @@ def bench(
     memory: bool = typer.Option(True, help="measure training peak memory (fresh processes)"),
     construct: bool = typer.Option(True, help="measure construction time"),
     amp: Optional[bool] = typer.Option(None, help="add bfloat16 autocast rows (default: on for cuda)"),
+    precision: str = typer.Option("fp32", help="bf16: add the rows computing in bfloat16"),
+    threads: Optional[int] = typer.Option(None, min=1, help="threads for torch and the peers"),
+    clock: str = typer.Option("wall", help="cpu: time by process CPU time (shared machine, --threads 1)"),
+    rows: Optional[List[str]] = typer.Option(None, "--row", help="time only this inference row (repeat)"),
+    peers: bool = typer.Option(True, help="include ONNX Runtime and OpenVINO (pip install 'resgraph[bench]')"),
     json: str = typer.Option("bench.json", help="where to write the results as JSON"),
     markdown: Optional[str] = typer.Option(None, help="also write the tables as markdown"),
 ) -> None:
     """Time and measure compiled modules against the eager reference, interleaved, same weights."""
     from ..bench.run import main
+    from ..optimization.pipeline import check_precision
 
     with reported():
         check_models(models, size)
         check_device(device)
+        check_precision(precision, opt_level=1)
+        if clock not in ("wall", "cpu"):
+            raise UsageError(f"--clock {clock}: not a clock", hint="use wall or cpu")
 
     argv = [*models, "--device", device, "--batch", *map(str, batch), "--size", str(size),
             "--train-batch", str(train_batch), "--repeats", str(repeats), "--warmup", str(warmup),
-            "--json", json]
+            "--precision", precision, "--clock", clock, "--json", json]
     argv += [] if compile else ["--no-compile"]
     argv += [] if train else ["--no-train"]
     argv += [] if memory else ["--no-memory"]
     argv += [] if construct else ["--no-construct"]
+    argv += [] if peers else ["--no-peers"]
+    argv += [] if threads is None else ["--threads", str(threads)]
+    argv += ["--rows", *rows] if rows else []
     argv += [] if amp is None else ["--amp" if amp else "--no-amp"]
     argv += ["--markdown", markdown] if markdown else []
     main(argv, prog="resgraph bench")

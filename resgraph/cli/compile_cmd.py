@@ -27,6 +27,7 @@ def compile_source(
     seed: int | None,
     output: Path | None,
     save: Path | None,
+    precision: str = "fp32",
 ) -> None:
     import torch
 
@@ -37,6 +38,8 @@ def compile_source(
 
     if explain and not opt_level:
         raise UsageError("--explain lists what the optimizer changes; add -O1 or -O2")
+    if precision != "fp32" and not opt_level:
+        raise UsageError(f"--precision {precision} is for inference modules; add -O1 or -O2")
     if output is not None:
         check_output(output)  # before the work, which can take a while
     if save is not None:
@@ -48,7 +51,7 @@ def compile_source(
     built = time.perf_counter()
     print_diagnostics(graph.warnings)
     if opt_level:
-        api.optimize(module.eval(), opt_level=opt_level, explain=explain)
+        api.optimize(module.eval(), opt_level=opt_level, explain=explain, precision=precision)
         module.train()
     done = time.perf_counter()
 
@@ -109,8 +112,9 @@ def register(app) -> None:
         seed: int | None = typer.Option(None, "--seed", help="make the weight init reproducible"),
         output: Path | None = typer.Option(None, "-o", "--output", help="write standalone Python (needs only torch)"),
         save: Path | None = typer.Option(None, "--save", help="save spec + safetensors weights to this directory"),
+        precision: str = typer.Option("fp32", "--precision", help="fp32, or bf16 with -O (where the CPU has bf16 units)"),
     ) -> None:
         """Compile a spec to a torch.fx module; report it; write standalone code or a saved model."""
         with reported():
             compile_source(source, parse_params(param), parse_shape(input_shape), opt_level, explain,
-                           seed, output, save)
+                           seed, output, save, precision)

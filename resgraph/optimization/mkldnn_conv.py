@@ -17,6 +17,7 @@ plain (slower packed). Applies to float32 convolutions on CPU where PyTorch was 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import fx, nn
 
 from .fx_match import called_once, finish, fresh, is_add, is_relu, module_of, same_shape_add, single_user
@@ -39,6 +40,7 @@ class FusedConv2d(RuntimeOnly, nn.Module):
         self.binary_unary = "relu" if relu else None  # the binary kernel's: it rejects "none"
         self.add = add
         self.inplace = False  # set by the pass once it knows `other` is dead after this call
+        self.onednn = True  # False: torch's own conv (bf16 forced where oneDNN has no bf16 path)
         self.kind = f"{'conv+add' if add else 'conv'}{'+relu' if relu else ''}"
         self.pack = conv.in_channels >= 8
         self._packed: dict[tuple[int, ...], torch.Tensor] = {}
@@ -51,22 +53,25 @@ class FusedConv2d(RuntimeOnly, nn.Module):
         weight, so a server with many batch sizes neither repacks per call nor grows without
         bound) and dropped when the weight tensor changes (load_state_dict, in-place edits).
         """
+        weight = self.weight
         if not self.pack or torch.compiler.is_compiling():
-            return self.weight
-        stamp = (self.weight.data_ptr(), self.weight._version)
+            return weight
+        stamp = (weight.data_ptr(), weight._version)
         packs = self._packed if self._stamp == stamp else {}
         key = tuple(x.shape)
         w = packs.get(key)
         if w is None:
             if len(packs) >= PACKED_SHAPES:
-                return self.weight
-            w = torch.ops.mkldnn._reorder_convolution_weight(self.weight, *self.args, list(key))
+                return weight
+            w = torch.ops.mkldnn._reorder_convolution_weight(weight, *self.args, list(key))
             packs = {**packs, key: w}  # a new dict, swapped in whole: concurrent calls see one or the other
-        self._packed, self._stamp = packs, stamp
+            self._packed, self._stamp = packs, stamp  # only on a change: Module.__setattr__ is slow
         return w
 
     def forward(self, x: torch.Tensor, other: torch.Tensor | None = None) -> torch.Tensor:
         self.refuse_export()
+        if not self.onednn:
+            return self.unfused(x, other)
         w = self.packed(x)
         if self.inplace:  # the pass proved `other` dead after this call
             return torch.ops.mkldnn._convolution_pointwise_.binary(
@@ -75,6 +80,12 @@ class FusedConv2d(RuntimeOnly, nn.Module):
             return torch.ops.mkldnn._convolution_pointwise.binary(
                 x, other, w, self.bias, *self.args, "add", None, self.binary_unary, [], "")
         return torch.ops.mkldnn._convolution_pointwise(x, w, self.bias, *self.args, self.unary, [], "")
+
+    def unfused(self, x: torch.Tensor, other: torch.Tensor | None) -> torch.Tensor:
+        padding, stride, dilation, groups = self.args
+        y = F.conv2d(x, self.weight, self.bias, stride, padding, dilation, groups)
+        y = y + other if self.add else y
+        return torch.relu(y) if self.unary == "relu" else y
 
     def __getstate__(self):  # packed weights are a cache, remade after a copy
         return {**self.__dict__, "_packed": {}, "_stamp": None}

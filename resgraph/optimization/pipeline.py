@@ -14,10 +14,12 @@ import copy
 import sys
 from typing import Callable, Iterable
 
+import torch
 from torch import fx, nn
 
 from ..backend.flatten import flatten
 from ..errors import UsageError
+from .bf16 import bf16
 from .channels_last import channels_last
 from .compile_module import compile_module
 from .dense_buffer import dense_buffer
@@ -49,9 +51,11 @@ TRAINING: list[tuple[str, Pass]] = [("memory_efficient", memory_efficient)]
 # 492, no faster in onnxruntime) and ONNX has no memory format (channels_last). See docs/export.md.
 NOT_PORTABLE = frozenset({"dense_buffer", "mkldnn_conv", "channels_last", "inplace_relu"})
 
+PRECISIONS: dict[str, list[tuple[str, Pass]]] = {"fp32": [], "bf16": [("bf16", bf16)]}  # run after INFERENCE
+
 
 def passes_for(opt_level: int, memory_efficient: bool = False, skip: Iterable[str] = (),
-               portable: bool = False) -> list[tuple[str, Pass]]:
+               portable: bool = False, precision: str = "fp32") -> list[tuple[str, Pass]]:
     """The (name, pass) pairs a level runs, in order, less those named in `skip` (and, when
     `portable`, less NOT_PORTABLE)."""
     if opt_level not in (0, 1, 2):
@@ -61,7 +65,9 @@ def passes_for(opt_level: int, memory_efficient: bool = False, skip: Iterable[st
     if portable and opt_level == 2:
         raise UsageError("portable is for export, and level 2 wraps the module in torch.compile, "
                          "which no exporter reads", hint="use opt_level=1 with portable=True")
-    chosen = list(INFERENCE) if opt_level >= 1 else list(TRAINING) if memory_efficient else []
+    check_precision(precision, opt_level)
+    chosen = list(INFERENCE) + PRECISIONS[precision] if opt_level >= 1 else \
+        list(TRAINING) if memory_efficient else []
     if portable:
         chosen = [(name, run) for name, run in chosen if name not in NOT_PORTABLE]
     unknown = sorted(set(skip) - {name for name, _ in chosen})
@@ -71,17 +77,27 @@ def passes_for(opt_level: int, memory_efficient: bool = False, skip: Iterable[st
     return [(name, run) for name, run in chosen if name not in set(skip)]
 
 
+def check_precision(precision: str, opt_level: int) -> None:
+    if precision not in PRECISIONS:
+        raise UsageError(f"precision must be one of {', '.join(map(repr, PRECISIONS))}, got {precision!r:.40}")
+    if precision != "fp32" and opt_level < 1:
+        raise UsageError(f"precision={precision!r} is for inference modules", hint="add opt_level=1")
+
+
 def optimize(module: fx.GraphModule, *, opt_level: int = 1, memory_efficient: bool = False,
-             explain: bool = False, skip: Iterable[str] = (), portable: bool = False) -> fx.GraphModule:
+             explain: bool = False, skip: Iterable[str] = (), portable: bool = False,
+             precision: str = "fp32") -> fx.GraphModule:
     """An optimized copy of a level-0 module, same weights; `skip` names passes not to run
     (to measure what one pass buys, or to step around one); `portable` leaves out NOT_PORTABLE, so
-    that the module exports (ONNX, torch.export, TorchScript) without the runtime's tricks.
+    that the module exports (ONNX, torch.export, TorchScript) without the runtime's tricks;
+    `precision="bf16"` computes convolutions and linears in bfloat16 where the hardware has bf16
+    units (`bf16.py`).
 
     The explain report — a list of {"pass", "changes"} records, one per pass that ran, where
     `changes` lists what it changed — is kept in `meta["resgraph"]["explain"]` of the result
     (always; `explain=True` also prints it to stderr).
     """
-    chosen = passes_for(opt_level, memory_efficient, skip, portable)
+    chosen = passes_for(opt_level, memory_efficient, skip, portable, precision)
     meta = dict(getattr(module, "meta", {}).get("resgraph", {}))
     if meta.get("opt_level", 0) != 0:
         raise UsageError("optimize expects an opt_level=0 module; optimize the original, not an optimized one")
@@ -93,7 +109,9 @@ def optimize(module: fx.GraphModule, *, opt_level: int = 1, memory_efficient: bo
     if opt_level >= 2:
         gm, changes = compile_module(gm)
         report.append({"pass": "torch.compile", "changes": changes})
-    meta.update(opt_level=opt_level, memory_efficient=memory_efficient, portable=portable, explain=report)
+    meta.update(opt_level=opt_level, memory_efficient=memory_efficient, portable=portable, explain=report,
+                precision="bf16" if any(t.dtype == torch.bfloat16 for t in [*gm.parameters(), *gm.buffers()])
+                else "fp32")
     gm.meta["resgraph"] = meta
     if explain:
         print(format_report(report), file=sys.stderr)

@@ -60,3 +60,28 @@ def test_passes_script_times_level1_without_each_named_pass():
     assert done.returncode == 0, done.stderr
     names = [line.strip().rsplit(None, 3)[0] for line in done.stdout.splitlines() if line.startswith("  -O")]
     assert names == ["-O0", "-O1", "-O1 without pool_first", "-O1 without inplace_relu"]
+
+
+def test_rows_threads_and_the_cpu_clock_pick_what_is_timed_and_how(tmp_path, capsys):
+    import json
+
+    import pytest
+
+    from resgraph.bench import run as bench_run
+
+    out = tmp_path / "r.json"
+    common = ["resnet18", "--batch", "1", "--size", "32", "--repeats", "1", "--warmup", "1", "--no-compile",
+              "--no-train", "--no-memory", "--no-construct", "--no-peers", "--threads", "1", "--clock", "cpu",
+              "--json", str(out)]
+    threads = torch.get_num_threads()
+    try:
+        bench_run.main([*common, "--rows", "resgraph -O1"])
+        results = json.loads(out.read_text())
+        assert list(results["models"]["resnet18"]["inference"]["batch 1"]) == ["eager", "resgraph -O1"]
+        assert results["machine"]["clock"] == "cpu" and results["machine"]["threads"] == 1
+        with pytest.raises(SystemExit) as exc:
+            bench_run.main([*common, "--rows", "resgraph -O9"])
+    finally:
+        torch.set_num_threads(threads)
+    assert exc.value.code == 2
+    assert "error: --rows: no row called 'resgraph -O9'\nhelp: rows here: 'eager'" in capsys.readouterr().err

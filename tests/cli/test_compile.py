@@ -65,3 +65,14 @@ def test_usage_errors_exit_2():
     explain = invoke(EXAMPLES / "tiny_resnet.rg", "--explain")
     assert explain.exit_code == 2 and "add -O1" in explain.stderr
     assert invoke(EXAMPLES / "tiny_resnet.rg", "-O", "3").exit_code == 2
+
+
+def test_precision_bf16_is_reported_by_explain_and_needs_an_opt_level(monkeypatch):
+    monkeypatch.setenv("RESGRAPH_BF16", "force")  # the same report on a CPU without bf16 units
+    result = invoke("cifar_resnet20", "-O1", "--precision", "bf16", "--explain")
+    assert result.exit_code == 0, result.output
+    assert "bf16: 1 change(s)" in result.output and "cast to bf16" in result.output
+    result = invoke("cifar_resnet20", "--precision", "bf16")
+    assert result.exit_code == 2 and "--precision bf16 is for inference modules; add -O1 or -O2" in result.output
+    result = invoke("cifar_resnet20", "-O1", "--precision", "fp16")
+    assert result.exit_code == 2 and "precision must be one of 'fp32', 'bf16'" in result.output

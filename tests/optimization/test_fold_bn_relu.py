@@ -52,3 +52,20 @@ def test_fold_bn_relu_split_keeps_channels_whose_knee_overflows_the_dtype():
     shape = (1, -1, 1, 1)
     got = scale.reshape(shape) * torch.clamp(x, lo.reshape(shape), hi.reshape(shape)) + shift.reshape(shape)
     torch.testing.assert_close(got.float(), torch.relu(bn.float()(x.float())), rtol=1e-3, atol=1e-3)
+
+
+def test_the_clamp_takes_one_bound_where_the_other_is_infinite_and_rechecks_when_they_change():
+    from resgraph.optimization.fold_bn_relu import ChannelClamp
+
+    inf = float("inf")
+    x = torch.randn(2, 8, 5, 5, generator=torch.Generator().manual_seed(0)).contiguous(
+        memory_format=torch.channels_last)[:, :3]  # a strided channel prefix, as dense_buffer hands out
+    clamp = ChannelClamp(torch.tensor([0.1, -0.2, 0.0]), torch.full((3,), inf))
+    torch.testing.assert_close(clamp(x), torch.clamp(x, clamp.lo, clamp.hi), rtol=0, atol=0)
+    assert clamp.kind() == "max"
+    clamp.hi.copy_(torch.tensor([inf, 0.3, inf]).reshape(1, -1, 1, 1))  # as load_state_dict writes
+    assert clamp.kind() == "clamp"
+    torch.testing.assert_close(clamp(x), torch.clamp(x, clamp.lo, clamp.hi), rtol=0, atol=0)
+    clamp.lo.fill_(-inf)
+    assert clamp.kind() == "min"
+    torch.testing.assert_close(clamp(x), torch.minimum(x, clamp.hi), rtol=0, atol=0)
