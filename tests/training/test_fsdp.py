@@ -5,12 +5,10 @@ the two halves' losses, and so does the model rank 0 saves from the gathered sta
 
 from __future__ import annotations
 
-import pytest
 import torch
 from tests.training import two_ranks
 from torch.distributed.checkpoint.state_dict import StateDictOptions, get_model_state_dict
 from torch.distributed.fsdp import fully_shard
-from torch.multiprocessing import ProcessRaisedException
 
 import resgraph
 
@@ -33,9 +31,6 @@ def _fsdp_worker(rank: int, saved: str) -> dict:
     return {"params": params, "losses": losses, "sharded": len(scopes)}
 
 
-@pytest.mark.xfail(strict=True, raises=ProcessRaisedException,
-                   reason="blocks are not modules until nesting lands (fully_shard on a never-called "
-                          "namespace module: 'got mixed torch.Tensor and DTensor')")
 def test_fsdp2_per_block_trains_like_one_process(tmp_path):
     ranks = two_ranks.launch(_fsdp_worker, tmp_path, str(tmp_path / "saved"))
     ref, ref_losses = two_ranks.reference(STEPS)
