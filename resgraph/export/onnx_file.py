@@ -70,7 +70,7 @@ def to_onnx(module: nn.Module, path: str | Path, *, example_input=None, dynamic_
     data += _metadata(onnx, module)
     try:
         onnx.checker.check_model(data, full_check=True)
-    except onnx.checker.ValidationError as exc:
+    except (onnx.checker.ValidationError, onnx.shape_inference.InferenceError) as exc:
         raise failed("onnx.checker", exc, "report this as a bug in resgraph's export") from None
     agreement = _verify(module, data, inputs, dynamic_batch) if verify else None
     write_file(path, data)

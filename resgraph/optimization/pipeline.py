@@ -17,6 +17,7 @@ from typing import Callable, Iterable
 import torch
 from torch import fx, nn
 
+from ..backend import checkpointing
 from ..backend.flatten import flatten
 from ..errors import UsageError
 from .bf16 import bf16
@@ -66,6 +67,10 @@ def passes_for(opt_level: int, memory_efficient: bool = False, skip: Iterable[st
         raise UsageError("portable is for export, and level 2 wraps the module in torch.compile, "
                          "which no exporter reads", hint="use opt_level=1 with portable=True")
     check_precision(precision, opt_level)
+    if portable and precision != "fp32":
+        raise UsageError("portable level 1 is for export, which takes the fp32 module",
+                         hint="export with precision='fp32': the runtime picks its own precision "
+                              "(OpenVINO's bf16 hint, ONNX Runtime's converters)")
     chosen = list(INFERENCE) + PRECISIONS[precision] if opt_level >= 1 else \
         list(TRAINING) if memory_efficient else []
     if portable:
@@ -101,7 +106,11 @@ def optimize(module: fx.GraphModule, *, opt_level: int = 1, memory_efficient: bo
     meta = dict(getattr(module, "meta", {}).get("resgraph", {}))
     if meta.get("opt_level", 0) != 0:
         raise UsageError("optimize expects an opt_level=0 module; optimize the original, not an optimized one")
-    gm = _copy(flatten(module) if chosen else module, share_tensors=opt_level >= 1)
+    source = module
+    if chosen and checkpointing.enabled(module):  # for training only: the passes read plain block calls
+        source = _copy(module, share_tensors=True)
+        checkpointing.disable(source)
+    gm = _copy(flatten(source) if chosen else source, share_tensors=opt_level >= 1)
     if opt_level >= 1:
         gm.eval()
     report = [{"pass": name, "changes": run(gm)} for name, run in chosen]
