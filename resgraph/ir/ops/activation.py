@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from .base import Attrs, NoAttrs, OpDef
+from .imports import NotImportable, TorchCall, single
 from .registry import register
 
 
@@ -12,6 +13,7 @@ class Activation(OpDef):
     attrs = NoAttrs
     pointwise = True
     function_name: str  # attribute of torch / torch.nn.functional
+    module_class: str | None = None  # its torch.nn module ("ReLU"), for `resgraph import`
 
     def saves(self, a, inputs, out):
         return ("input",)  # most activations' backward reads the input (relu6, gelu, silu, ...)
@@ -23,12 +25,30 @@ class Activation(OpDef):
         fn = getattr(torch, self.function_name, None) or getattr(F, self.function_name)
         return b.function(fn, inputs[0], **a.model_dump())
 
+    def imports(self):
+        """The module, and the function under each name torch gives it (torch.relu, F.relu,
+        x.relu(), their in-place forms)."""
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+
+        name = self.function_name
+        keys = [getattr(nn, self.module_class)] if self.module_class else []
+        for home in (torch, F, torch.Tensor):
+            keys += [f for f in (getattr(home, name, None), getattr(home, name + "_", None)) if f is not None]
+        return dict.fromkeys(keys, self.read)
+
+    def read(self, call: TorchCall) -> dict | None:
+        """The attributes of one call (none: an activation of its one input)."""
+        return {} if single(call) is not None else None
+
 
 @register
 class ReLU(Activation):
     name = "relu"
     examples = ("relu", "relu()", "flatten -> relu")
     function_name = "relu"
+    module_class = "ReLU"
     summary = "max(x, 0)"
 
     def saves(self, a, inputs, out):
@@ -40,6 +60,7 @@ class ReLU6(Activation):
     name = "relu6"
     examples = ("relu6", "flatten -> relu6")
     function_name = "relu6"
+    module_class = "ReLU6"
     summary = "min(max(x, 0), 6)"
 
 
@@ -48,7 +69,14 @@ class GELU(Activation):
     name = "gelu"
     examples = ("gelu", "flatten -> gelu")
     function_name = "gelu"
+    module_class = "GELU"
     summary = "Gaussian error linear unit"
+
+    def read(self, call: TorchCall) -> dict | None:
+        approximate = getattr(call.target, "approximate", None) or call.kwargs.get("approximate", "none")
+        if approximate != "none":
+            raise NotImportable(f"approximate={approximate!r} (gelu is the exact form)")
+        return super().read(call)
 
 
 @register
@@ -57,6 +85,7 @@ class SiLU(Activation):
     examples = ("silu", "swish", "flatten -> silu")
     aliases = ("swish",)
     function_name = "silu"
+    module_class = "SiLU"
     summary = "x * sigmoid(x)"
 
 
@@ -65,6 +94,7 @@ class Sigmoid(Activation):
     name = "sigmoid"
     examples = ("sigmoid", "flatten -> sigmoid")
     function_name = "sigmoid"
+    module_class = "Sigmoid"
     summary = "1 / (1 + exp(-x))"
 
     def saves(self, a, inputs, out):
@@ -76,6 +106,7 @@ class Tanh(Activation):
     name = "tanh"
     examples = ("tanh", "flatten -> tanh")
     function_name = "tanh"
+    module_class = "Tanh"
     summary = "hyperbolic tangent"
 
     def saves(self, a, inputs, out):
@@ -97,7 +128,14 @@ class LeakyReLU(Activation):
     )
     attrs = LeakyAttrs
     function_name = "leaky_relu"
+    module_class = "LeakyReLU"
     summary = "max(x, 0) + negative_slope * min(x, 0)"
+
+    def read(self, call: TorchCall) -> dict | None:
+        if single(call) is None:
+            return None
+        slope = getattr(call.target, "negative_slope", None)
+        return {"negative_slope": float(call.arg(1, "negative_slope", 0.01) if slope is None else slope)}
 
     def emit(self, b, a, inputs, types, out):
         import torch.nn.functional as F

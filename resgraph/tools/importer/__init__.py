@@ -1,0 +1,96 @@
+"""From a PyTorch module to a readable, checked .rg spec (`resgraph import`, `resgraph.from_module`).
+
+The module is traced (`trace`), each call becomes an op of the registry, which reads it itself
+(`layers`), the calls of submodules become blocks, groups and repetitions (`regions`, `blocks`,
+`body`), and the text is written in the canonical layout (`writer`). The result is then proved:
+compiled, given the module's state_dict strictly, it must compute the module's output on the
+example input (`verify`). Should the recovered structure ever fail that proof, the spec is
+written flat (every layer at its full path) and proved again; an import never returns a spec
+that computes something else.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+import torch
+from torch import nn
+
+from ...errors import ConversionError, Diagnostic, ResgraphError, UsageError
+from ...ir import Graph
+from ...ir.naming import writable_model_name
+from ...syntax.loader import loads_graph
+from .layers import to_layers
+from .readers import Readers
+from .trace import trace
+from .verify import unused_keys, verify
+from .writer import write
+
+
+def from_module(module: nn.Module, example_input: torch.Tensor, *, name: str | None = None,
+                opaque: Iterable[str | type] = (), drop_unused: bool = False) -> Graph:
+    """The checked Graph of a PyTorch module; `resgraph.to_rg(graph)` is its spec, and
+    `resgraph.compile(graph)` loads `module.state_dict()` strictly and computes what it does.
+
+    `example_input` is one batch (N, C, H, W); `name` names the model (default: its class);
+    `opaque` lists module paths or classes to trace as one call (an op must import them);
+    `drop_unused` leaves out tensors the forward never uses (GoogLeNet's auxiliary heads in eval
+    mode) instead of refusing the module.
+    """
+    if not isinstance(module, nn.Module):
+        raise UsageError(f"from_module expects a torch.nn.Module, got {type(module).__name__}")
+    if not isinstance(example_input, torch.Tensor) or example_input.dim() < 2:
+        raise UsageError("from_module expects an example input batch, a tensor such as torch.randn(1, 3, 224, 224)")
+    name = name or model_name(type(module).__name__)
+    if not writable_model_name(name):
+        raise UsageError(f"'{name}' cannot name a model", hint="use letters, digits and _, starting with a letter")
+    readers = Readers()
+    net = to_layers(trace(module, example_input, readers, opaque), readers)
+    warnings = list(net.warnings)
+    try:
+        graph, skip = _proved(net, name, module, example_input, drop_unused, structure=True)
+    except UnusedTensors:
+        raise
+    except ConversionError as exc:
+        graph, skip = _proved(net, name, module, example_input, drop_unused, structure=False)
+        warnings.append(f"the recovered blocks did not reproduce the module ({exc.message}); "
+                        "the spec is written flat")
+    except ResgraphError as exc:
+        graph, skip = _proved(net, name, module, example_input, drop_unused, structure=False)
+        warnings.append(f"the recovered blocks did not load back ({exc.message}); the spec is written flat")
+    if skip:
+        warnings.append(f"{len(skip)} tensors the forward does not use are left out: {_listed(skip)}")
+    graph.warnings.extend(Diagnostic("warning", w, None) for w in warnings)
+    return graph
+
+
+def _proved(net, name: str, module: nn.Module, example: torch.Tensor, drop_unused: bool, structure: bool):
+    text = write(net, name, structure=structure)
+    graph = loads_graph(text, path=f"<{name}>")
+    skip = unused_keys(module, graph)
+    if skip and not drop_unused:
+        raise UnusedTensors(
+            f"the module holds {len(skip)} tensors its forward (in eval mode) does not use: {_listed(skip)}",
+            hint="build the model without them (torchvision's googlenet: aux_logits=False, -p aux_logits=false), "
+                 "or leave them out: drop_unused=True (--drop-unused)")
+    verify(graph, module, example, skip)
+    return graph, skip
+
+
+class UnusedTensors(ConversionError):
+    """The module holds tensors its traced forward never reads: no spec of that forward has them."""
+
+
+def model_name(class_name: str) -> str:
+    """A model name from a class: ResNet → resnet, MobileNetV2 → mobilenetv2."""
+    name = re.sub(r"[^0-9a-z_]", "_", class_name.lower()).strip("_")
+    return name if name and not name[0].isdigit() else f"model_{name}"
+
+
+def _listed(keys: list[str], shown: int = 3) -> str:
+    more = f" and {len(keys) - shown} more" if len(keys) > shown else ""
+    return ", ".join(keys[:shown]) + more
+
+
+__all__ = ["from_module"]
