@@ -14,7 +14,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-COMMANDS = ["check", "compile", "zoo", "viz", "fmt", "summary", "analyze", "compare", "bench"]
+COMMANDS = ["check", "compile", "zoo", "viz", "fmt", "summary", "analyze", "compare", "bench", "import"]
 
 for _name in COMMANDS:
     importlib.import_module(f"{__name__}.{_name}_cmd").register(app)

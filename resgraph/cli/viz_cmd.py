@@ -32,7 +32,8 @@ def split_source(source: str) -> tuple[str, str | None]:
 
 
 def viz(
-    source: str = typer.Argument(..., help="A .rg file, file.rg:model, or a shipped model name (resnet50)."),
+    source: str = typer.Argument(..., help="A .rg file, file.rg:model, a shipped model name (resnet50), or a "
+                                           "Python model to import (timm:dpn68, torchvision.models:resnet50)."),
     plugin: list[str] | None = PLUGIN_OPTION,
     out: Path = typer.Option(..., "-o", "--out", help="Output file: .svg .png .pdf (Graphviz), .dot, .mmd (Mermaid) or .html."),
     depth: str = typer.Option("auto", "--depth", "-d", help="Draw block instances at nesting level N as single boxes (1: top-level blocks); 'all': every layer; 'auto': fold just enough to stay readable."),
@@ -45,13 +46,18 @@ def viz(
 ) -> None:
     """Draw a model: skip (add) edges blue and dashed, dense (concat) edges orange, blocks as clusters."""
     from ..api import load
+    from ..tools.importer.reference import is_reference
     from ..tools.viz import write
+    from .import_cmd import import_graph
 
     with reported():
         check_output(out, example="model.svg")
         folding = parse_depth(depth)
-        path, model = split_source(source)
-        graph = load(path, model=model, **parse_params(param))
+        if is_reference(source):
+            graph = import_graph(source, param, None)
+        else:
+            path, model = split_source(source)
+            graph = load(path, model=model, **parse_params(param))
         written = write(graph, out, depth=folding, matrix=matrix is not None, block=matrix or None, dpi=dpi)
     typer.echo(f"wrote {written}")
 

@@ -123,6 +123,21 @@ def single(call: TorchCall) -> Operand | None:
     return found[0] if len(found) == 1 and not call.held else None
 
 
+def float32(v: float) -> float:
+    """A value read from a float32 tensor as the shortest decimal that is the same float32
+    (1e-06, not 9.999999974752427e-07)."""
+    import struct
+
+    def as32(x: float) -> float:
+        return struct.unpack("f", struct.pack("f", x))[0]
+
+    for digits in range(1, 10):
+        shorter = float(f"{v:.{digits}g}")
+        if as32(shorter) == as32(v):
+            return shorter
+    return v
+
+
 def compact(v: Any) -> Any:
     """A size as a spec writes it: (3, 3) is 3, (3, 1) stays a pair, [2, 2] is 2."""
     if isinstance(v, (list, tuple)):
@@ -131,5 +146,5 @@ def compact(v: Any) -> Any:
     return v
 
 
-__all__ = ["Held", "Imported", "NotImportable", "Operand", "Reader", "TorchCall", "compact", "held_owner",
-           "module_key", "single"]
+__all__ = ["Held", "Imported", "NotImportable", "Operand", "Reader", "TorchCall", "compact", "float32",
+           "held_owner", "module_key", "single"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from .base import Attrs, OpDef
-from .imports import Imported, NotImportable, TorchCall
+from .imports import Imported, NotImportable, TorchCall, float32
 from .registry import register
 
 
@@ -66,5 +66,5 @@ def _scale(call: TorchCall) -> Imported | None:
         raise NotImportable(f"the factor '{gamma.path}' is stored as {list(getattr(stored, 'shape', []))}, "
                             f"not as [{c}] as layer_scale holds it")
     values = gamma.value.detach().flatten()
-    init = float(values[0]) if bool((values == values[0]).all()) else LayerScaleAttrs().init
+    init = float32(float(values[0])) if bool((values == values[0]).all()) else LayerScaleAttrs().init
     return Imported({"init": init}, gamma.path)

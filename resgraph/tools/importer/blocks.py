@@ -51,18 +51,20 @@ def make_blocks(root: Region, ctx: Context, taken: set[str]) -> list[Block]:
     for r in root.regions():
         if r.kind == "block":
             classes.setdefault((height[r], r.cls), []).append(r)
-    blocks = []
+    blocks: dict[str, Block] = {}
     for (_, cls), regions in sorted(classes.items(), key=lambda kv: kv[0][0]):
         base = block_name(cls)
         for k, (template, members, optional, bodies) in enumerate(_variants(ctx, regions)):
             name = _fresh(base if k == 0 else f"{base}_{k + 1}", taken)
-            blocks.append(_block(ctx, name, cls, template, members, optional, bodies))
-    return blocks
+            blocks[name] = _block(ctx, name, cls, template, members, bodies, blocks)
+    return list(blocks.values())
 
 
 def block_name(cls: type) -> str:
-    """ResNet's Bottleneck → bottleneck, _DenseLayer → dense_layer, SEModule → se_module."""
-    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", cls.__name__).lower().strip("_")
+    """Bottleneck → bottleneck, _DenseLayer → dense_layer, SEModule → se_module: words of three
+    letters or more are split (ConvNeXtBlock → convnext_block)."""
+    name = re.sub(r"(?<=[A-Za-z0-9])(?=[A-Z][a-z]{2})|(?<=[a-z0-9])(?=[A-Z]{2})", "_", cls.__name__)
+    name = name.lower().strip("_")
     name = re.sub(r"[^a-z0-9_]", "_", name)
     return name if name and not name[0].isdigit() else f"block_{name}"
 
@@ -178,7 +180,7 @@ def _same_wiring(template: Region, tparts, r: Region, rparts, sources, through) 
 
 
 def _block(ctx: Context, name: str, cls: type, template: Region, members: list[Region],
-           optional: dict[int, Optional_], bodies: dict[Region, list]) -> Block:
+           bodies: dict[Region, list], blocks: dict[str, Block]) -> Block:
     """The block: the literals that differ between its instances become parameters."""
     slots = {r: literals(bodies[r]) for r in members}
     replace: dict[int, Any] = {}
@@ -201,11 +203,11 @@ def _block(ctx: Context, name: str, cls: type, template: Region, members: list[R
     taken = set(inputs) | {"out"} | RESERVED_WORDS | _value_names(bodies[template])
     defaults, declared = {}, []
     for prm in params:
-        prm["name"] = _param_name(prm["role"], taken)
+        prm["name"] = _param_name(prm["role"].rpartition(".")[2], taken)
         for lit in prm["literals"]:
             replace[lit] = ast.Name(prm["name"], S)
         known = [v for v in prm["values"] if v is not DONT_CARE]
-        if prm["role"] not in _CHANNELS or len(known) < len(prm["values"]):
+        if not _required(prm["role"], blocks) or len(known) < len(prm["values"]):
             prm["default"] = Counter(map(_hashable, known)).most_common(1)[0][0]
             defaults[prm["name"]] = _unhashable(prm["default"])
     ordered = [p for p in params if "default" not in p] + [p for p in params if "default" in p]
@@ -221,6 +223,14 @@ def _block(ctx: Context, name: str, cls: type, template: Region, members: list[R
     doc = module_key(cls)
     definition = ast.BlockDef(name, tensors + declared, body, doc, S)
     return Block(name, definition, defaults, [p["name"] for p in ordered])
+
+
+def _required(role: str, blocks: dict[str, Block]) -> bool:
+    """A parameter for a size of a layer (its channels), or for one of a block's: every call gives it."""
+    block, _, param = role.rpartition(".")
+    if block in blocks:
+        return param not in blocks[block].defaults
+    return role in _CHANNELS
 
 
 def _equal(a: Any, b: Any) -> bool:

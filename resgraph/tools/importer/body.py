@@ -16,7 +16,7 @@ from typing import Any, Union
 
 from ...errors import UNKNOWN_SPAN, ConversionError
 from ...ir.naming import NAME_HINT, RESERVED_WORDS, writable
-from ...ir.ops import get as get_op
+from ...ir.ops import get as get_op, is_op
 from ...syntax import ast
 from .layers import Layer
 from .regions import Region, group_positions, item_path, items_of, relative
@@ -306,11 +306,15 @@ def shape(node: Any) -> Any:
 
 
 def literals(node: Any, role: str = "", out: list | None = None) -> list:
-    """Every literal of a syntax tree in a fixed order, with its role: the keyword it is the value
-    of, "n" for a repetition count, "flag:<label>" for a condition."""
+    """Every literal of a syntax tree in a fixed order, with its role: the attribute it is the value
+    of, "block.parameter" for a block's argument, "n" for a repetition count, "flag:<label>" for
+    a condition."""
     out = [] if out is None else out
     if isinstance(node, ast.Literal):
         out.append((node, role))
+    elif isinstance(node, ast.Call) and node.kwargs and not is_op(node.name):
+        for kw in node.kwargs:  # a block's arguments: "block.parameter"
+            literals(kw.value, f"{node.name}.{kw.name}", out)
     elif isinstance(node, ast.Keyword):
         literals(node.value, node.name, out)
     elif isinstance(node, ast.Element):

@@ -69,4 +69,4 @@ def _block_call(call: ast.Call, block: Block) -> ast.Call:
             kwargs.append(ast.Keyword(name, values[name], call.span))
         else:
             positional = False
-    return ast.Call(call.name, args, kwargs, True, call.span)
+    return ast.Call(call.name, args, kwargs, bool(args or kwargs), call.span)

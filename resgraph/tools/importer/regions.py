@@ -134,8 +134,9 @@ def _decide_kinds(root: Region, net: Layers) -> None:
     for r in root.regions():
         classes[r.cls] = classes.get(r.cls, 0) + 1
     for r in root.regions():  # children first: a group needs its children's kinds
-        if _holds_itself(r) or not _contained(r):
-            r.kind = "inline"
+        parts = items_of(r)
+        if _holds_itself(r) or not _contained(r) or (len(parts) == 1 and isinstance(parts[0], Layer)):
+            r.kind = "inline"  # a module around one layer (timm's Sigmoid) is that layer
         elif classes[r.cls] > 1 and _block_class(r) and r.inputs and r.outputs:
             r.kind = "block"
         elif _is_chain(r):
