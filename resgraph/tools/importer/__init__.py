@@ -24,7 +24,7 @@ from ...syntax.loader import loads_graph
 from .layers import to_layers
 from .readers import Readers
 from .trace import trace
-from .verify import unused_keys, verify
+from .verify import UnusedTensors, listed, prove
 from .writer import write
 
 
@@ -60,37 +60,20 @@ def from_module(module: nn.Module, example_input: torch.Tensor, *, name: str | N
         graph, skip = _proved(net, name, module, example_input, drop_unused, structure=False)
         warnings.append(f"the recovered blocks did not load back ({exc.message}); the spec is written flat")
     if skip:
-        warnings.append(f"{len(skip)} tensors the forward does not use are left out: {_listed(skip)}")
+        warnings.append(f"{len(skip)} tensors the forward does not use are left out: {listed(skip)}")
     graph.warnings.extend(Diagnostic("warning", w, None) for w in warnings)
     return graph
 
 
 def _proved(net, name: str, module: nn.Module, example: torch.Tensor, drop_unused: bool, structure: bool):
-    text = write(net, name, structure=structure)
-    graph = loads_graph(text, path=f"<{name}>")
-    skip = unused_keys(module, graph)
-    if skip and not drop_unused:
-        raise UnusedTensors(
-            f"the module holds {len(skip)} tensors its forward (in eval mode) does not use: {_listed(skip)}",
-            hint="build the model without them (torchvision's googlenet: aux_logits=False, -p aux_logits=false), "
-                 "or leave them out: drop_unused=True (--drop-unused)")
-    verify(graph, module, example, skip)
-    return graph, skip
-
-
-class UnusedTensors(ConversionError):
-    """The module holds tensors its traced forward never reads: no spec of that forward has them."""
+    graph = loads_graph(write(net, name, structure=structure), path=f"<{name}>")
+    return graph, prove(graph, module, example, drop_unused)
 
 
 def model_name(class_name: str) -> str:
     """A model name from a class: ResNet → resnet, MobileNetV2 → mobilenetv2."""
     name = re.sub(r"[^0-9a-z_]", "_", class_name.lower()).strip("_")
     return name if name and not name[0].isdigit() else f"model_{name}"
-
-
-def _listed(keys: list[str], shown: int = 3) -> str:
-    more = f" and {len(keys) - shown} more" if len(keys) > shown else ""
-    return ", ".join(keys[:shown]) + more
 
 
 __all__ = ["from_module"]

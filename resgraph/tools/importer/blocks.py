@@ -21,11 +21,10 @@ from typing import Any
 from ...errors import UNKNOWN_SPAN, Span
 from ...ir.naming import RESERVED_WORDS
 from ...ir.ops import is_op
-from ...ir.ops.imports import module_key
 from ...syntax import ast
 from .body import DONT_CARE, BodyWriter, Context, Optional_, gives, is_merge, literals, reads, shape
 from .layers import Layer
-from .regions import Region, item_path, items_of, relative
+from .regions import Region, class_key, item_path, items_of, relative
 
 S = UNKNOWN_SPAN
 MAX_CHOICES = 64  # ways of passing missing parts' operands on that are tried per instance
@@ -50,11 +49,12 @@ def make_blocks(root: Region, ctx: Context, taken: set[str]) -> list[Block]:
     classes: dict[tuple, list[Region]] = {}
     for r in root.regions():
         if r.kind == "block":
-            classes.setdefault((height[r], r.cls), []).append(r)
+            classes.setdefault((height[r], class_key(r.cls)), []).append(r)
     blocks: dict[str, Block] = {}
-    for (_, cls), regions in sorted(classes.items(), key=lambda kv: kv[0][0]):
+    for (_, key), regions in sorted(classes.items(), key=lambda kv: kv[0][0]):
+        cls = regions[0].cls
         base = block_name(cls)
-        for k, (template, members, optional, bodies) in enumerate(_variants(ctx, regions)):
+        for k, (template, members, bodies) in enumerate(_variants(ctx, regions)):
             name = _fresh(base if k == 0 else f"{base}_{k + 1}", taken)
             blocks[name] = _block(ctx, name, cls, template, members, bodies, blocks)
     return list(blocks.values())
@@ -83,32 +83,38 @@ def _fresh(name: str, taken: set[str]) -> str:
 
 
 def _variants(ctx: Context, regions: list[Region]):
-    """(template, {instance: sources}, optional parts, {instance: body}) for each block the
-    instances of one class make."""
+    """(template, instances, bodies) for each block the instances of one class make: the
+    instances that are the template with parts left out, written through it, and those whose
+    own bodies have the template's shape (dense blocks of other lengths: loops of other bounds)."""
+    own = {r: BodyWriter(ctx, r, input_names(len(r.inputs))).statements() for r in regions}
     remaining = sorted(regions, key=lambda r: -len(items_of(r)))
     while remaining:
         template = remaining[0]
-        members = {}
+        members: dict[Region, Any] = {}
         for r in remaining:
             found = align(template, r)
-            if found is not None:
+            alike = shape(own[r]) == shape(own[template])
+            if found is not None and found[1] and alike:
+                found = None  # as it is, it differs in literals only (a loop's bounds): no conditionals
+            if found is not None or alike:
                 members[r] = found
         while True:
             optional: dict[int, Optional_] = {}
-            for r, (_, through) in list(members.items()):
+            for r, found in list(members.items()):
+                through = found[1] if found is not None else {}
                 if any(optional.get(k, Optional_(t)).through != t for k, t in through.items()):
                     del members[r]  # the same part passes another operand on elsewhere
                     continue
                 optional.update({k: Optional_(t) for k, t in through.items()})
             names = input_names(len(template.inputs))
-            bodies = {r: BodyWriter(ctx, template, names, sources, optional).statements()
-                      for r, (sources, _) in members.items()}
+            bodies = {r: own[r] if found is None else BodyWriter(ctx, template, names, found[0], optional).statements()
+                      for r, found in members.items()}
             want = shape(bodies[template])
             kept = {r: members[r] for r in members if shape(bodies[r]) == want}
             if len(kept) == len(members):
                 break
             members = kept
-        yield template, list(members), optional, bodies
+        yield template, list(members), bodies
         remaining = [r for r in remaining if r not in members]
 
 
@@ -207,9 +213,11 @@ def _block(ctx: Context, name: str, cls: type, template: Region, members: list[R
         for lit in prm["literals"]:
             replace[lit] = ast.Name(prm["name"], S)
         known = [v for v in prm["values"] if v is not DONT_CARE]
-        if not _required(prm["role"], blocks) or len(known) < len(prm["values"]):
-            prm["default"] = Counter(map(_hashable, known)).most_common(1)[0][0]
-            defaults[prm["name"]] = _unhashable(prm["default"])
+        common, times = Counter(map(_hashable, known)).most_common(1)[0]
+        # a default where calls agree on one (stride 1), or where some call has no value for it
+        if (times > 1 and not _required(prm["role"], blocks)) or len(known) < len(prm["values"]):
+            prm["default"] = common
+            defaults[prm["name"]] = _unhashable(common)
     ordered = [p for p in params if "default" not in p] + [p for p in params if "default" in p]
     for prm in ordered:
         default = ast.Literal(defaults[prm["name"]], S) if prm["name"] in defaults else None
@@ -220,7 +228,7 @@ def _block(ctx: Context, name: str, cls: type, template: Region, members: list[R
                           for p in ordered}
     tensors = [ast.Param(n, "tensor", None, S) for n in inputs[1:]]
     body = _replaced(bodies[template], replace)
-    doc = module_key(cls)
+    doc = class_key(cls)
     definition = ast.BlockDef(name, tensors + declared, body, doc, S)
     return Block(name, definition, defaults, [p["name"] for p in ordered])
 
@@ -282,10 +290,13 @@ def _type_of(values: list) -> str | None:
 
 
 def _value_names(body: list) -> set[str]:
+    """The names a body binds, loop variables included (a parameter must not shadow them)."""
     names = set()
     for st in body:
         if isinstance(st, ast.Bind):
             names |= {t.id for t in st.targets if isinstance(t, ast.Name)}
+        elif isinstance(st, ast.For):
+            names |= {st.var} | _value_names(st.body)
     return names
 
 

@@ -19,6 +19,7 @@ from ...ir.naming import NAME_HINT, RESERVED_WORDS, writable
 from ...ir.ops import get as get_op, is_op
 from ...syntax import ast
 from .layers import Layer
+from .loops import loops
 from .regions import Region, group_positions, item_path, items_of, relative
 
 Part = Union[Layer, Region]
@@ -156,7 +157,7 @@ class BodyWriter:
             out.append(self._bind(["out"], [self._ref(region.outputs[0])]))
         if not single:
             out.append(ast.Bind(ast.Name("out", S), ast.Outputs([ast.Name(self.names[o], S) for o in region.outputs], S), S))
-        return out
+        return loops(out, self.taken)
 
     def _continues(self, prev: Part, p: Part, users: dict[int, int], ends: set[int]) -> bool:
         out = gives(prev)
@@ -317,6 +318,12 @@ def literals(node: Any, role: str = "", out: list | None = None) -> list:
             literals(kw.value, f"{node.name}.{kw.name}", out)
     elif isinstance(node, ast.Keyword):
         literals(node.value, node.name, out)
+    elif isinstance(node, ast.For):
+        literals(node.iter, "n", out)  # a loop's bounds: how many layers
+        literals(node.body, role, out)
+    elif isinstance(node, ast.Range):
+        literals(node.start, "n", out)
+        literals(node.end, "n", out)
     elif isinstance(node, ast.Element):
         literals(node.label, role, out)
         literals(node.item, role, out)

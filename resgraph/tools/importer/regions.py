@@ -125,24 +125,32 @@ def net_op_is_concat(layer: Layer) -> bool:
 
 # -- kinds ------------------------------------------------------------------------------------------
 
-_CONTAINERS = (nn.ModuleList, nn.ModuleDict)
+_CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)  # a subclass with a forward of its own may be a block
 
 
 def _decide_kinds(root: Region, net: Layers) -> None:
     root.kind = "model"
-    classes: dict[type, int] = {}
+    classes: dict[str, int] = {}
     for r in root.regions():
-        classes[r.cls] = classes.get(r.cls, 0) + 1
+        classes[class_key(r.cls)] = classes.get(class_key(r.cls), 0) + 1
     for r in root.regions():  # children first: a group needs its children's kinds
         parts = items_of(r)
         if _holds_itself(r) or not _contained(r) or (len(parts) == 1 and isinstance(parts[0], Layer)):
             r.kind = "inline"  # a module around one layer (timm's Sigmoid) is that layer
-        elif classes[r.cls] > 1 and _block_class(r) and r.inputs and r.outputs:
+        elif classes[class_key(r.cls)] > 1 and _block_class(r) and r.inputs and r.outputs:
             r.kind = "block"
         elif _is_chain(r):
             r.kind = "group"
         else:
             r.kind = "inline"
+
+
+def class_key(cls: type) -> str:
+    """A class by name: "torchvision.models.resnet.Bottleneck". A class made per instance (a
+    torch.fx GraphModule's, named by its `class_name`) goes by that name, so that its instances
+    are instances of one block."""
+    name = cls.__qualname__ if "<locals>" not in cls.__qualname__ else cls.__name__
+    return f"{cls.__module__}.{name}"
 
 
 def _holds_itself(r: Region) -> bool:
@@ -160,7 +168,7 @@ def _contained(r: Region) -> bool:
 def _block_class(r: Region) -> bool:
     """Classes whose instances become blocks: not plain containers, and not Sequentials of numbered
     children (a block body cannot name its layers 0, 1, ...: those are groups)."""
-    if r.cls is nn.Sequential or issubclass(r.cls, _CONTAINERS):
+    if r.cls in _CONTAINERS:
         return False
     if issubclass(r.cls, nn.Sequential) and _numbered_children(r):
         return False

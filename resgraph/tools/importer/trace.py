@@ -60,7 +60,8 @@ def trace(module: nn.Module, example: torch.Tensor, readers: Readers, opaque=())
             with torch.no_grad():
                 recorder.run(example)
         except Exception as exc:  # noqa: BLE001
-            raise ConversionError(f"the traced module fails on the example input: {type(exc).__name__}: {exc}",
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            raise ConversionError(f"the module fails on the example input: {type(exc).__name__}: {first}",
                                   hint="check the input's shape (--input C,H,W) against what the model expects") \
                 from None
     finally:

@@ -10,27 +10,29 @@ from ...backend.fx import build_module
 from ...errors import ConversionError
 from ...ir import Graph
 
-
-def unused_keys(module: nn.Module, graph: Graph) -> list[str]:
-    """The module's state_dict keys that the spec has no place for (layers the traced forward
-    never reached, such as GoogLeNet's auxiliary heads in eval mode)."""
-    with torch.device("meta"):
-        spec_keys = set(build_module(graph).state_dict())
-    return [k for k in module.state_dict() if k not in spec_keys]
+BUG = "this is a bug of the importer: please report it with the model"
 
 
-def verify(graph: Graph, module: nn.Module, example: torch.Tensor, skip: list[str] = ()) -> None:
-    """Compile `graph`, load the module's weights strictly (but the `skip` keys) and compare the
-    outputs; a ConversionError says how they differ."""
-    state = {k: v for k, v in module.state_dict().items() if k not in set(skip)}
-    compiled = build_module(graph, seed=0)
+def prove(graph: Graph, module: nn.Module, example: torch.Tensor, drop_unused: bool) -> list[str]:
+    """Compile `graph`, give it the module's tensors (all of them, strictly) and compare the
+    outputs on `example`; a ConversionError says how they differ. Returns the module's keys the
+    spec has no place for (tensors the traced forward never reads), which `drop_unused` allows."""
+    with torch.device("meta"):  # no weights drawn: they are the module's own
+        compiled = build_module(graph)
+    spec_keys = set(compiled.state_dict())
+    state = module.state_dict()
+    skip = [k for k in state if k not in spec_keys]
+    if skip and not drop_unused:
+        raise UnusedTensors(
+            f"the module holds {len(skip)} tensors its forward (in eval mode) does not use: {listed(skip)}",
+            hint="build the model without them (torchvision's googlenet: aux_logits=False, -p aux_logits=false), "
+                 "or leave them out: drop_unused=True (--drop-unused)")
     try:
-        compiled.load_state_dict(state, strict=True)
+        compiled.load_state_dict({k: v for k, v in state.items() if k in spec_keys}, strict=True, assign=True)
     except RuntimeError as exc:
         raise ConversionError(f"the imported spec does not hold the module's weights: {_first_lines(exc)}",
-                              hint="this is a bug of the importer: please report it with the model") from None
-    device = next((t.device for t in module.state_dict().values()), torch.device("cpu"))
-    compiled.to(device).eval()
+                              hint=BUG) from None
+    compiled.eval()
     was_training = module.training
     module.eval()
     try:
@@ -41,13 +43,22 @@ def verify(graph: Graph, module: nn.Module, example: torch.Tensor, skip: list[st
         module.train(was_training)
     if got.shape != want.shape:
         raise ConversionError(f"the imported spec gives a {list(got.shape)} output, the module {list(want.shape)}",
-                              hint="this is a bug of the importer: please report it with the model")
+                              hint=BUG)
     scale = max(1.0, float(want.abs().max()))
     error = float((got - want).abs().max())
     if not error <= 1e-4 * scale:
         raise ConversionError(f"the imported spec computes another function: its outputs differ from the "
-                              f"module's by up to {error:.3g} (outputs up to {scale:.3g})",
-                              hint="this is a bug of the importer: please report it with the model")
+                              f"module's by up to {error:.3g} (outputs up to {scale:.3g})", hint=BUG)
+    return skip
+
+
+class UnusedTensors(ConversionError):
+    """The module holds tensors its traced forward never reads: no spec of that forward has them."""
+
+
+def listed(keys: list[str], shown: int = 3) -> str:
+    more = f" and {len(keys) - shown} more" if len(keys) > shown else ""
+    return ", ".join(keys[:shown]) + more
 
 
 def _tensor(out):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ...errors import UNKNOWN_SPAN
-from ...ir.ops.imports import module_key
+from .regions import class_key
 from ...syntax import ast
 from ...syntax.layout import Renderer
 from .blocks import make_blocks
@@ -26,7 +26,7 @@ def write(net: Layers, name: str, structure: bool = True) -> str:
     blocks = make_blocks(root, ctx, {name})
     shape = net.layers[0].attrs.shape
     body = [ast.Input("x", [ast.Literal(d, S) for d in shape], S), *BodyWriter(ctx, root, ["x"]).statements()]
-    doc = f"{module_key(type(net.root))}, imported by resgraph import."
+    doc = f"{class_key(type(net.root))}, imported by resgraph import."
     model = ast.ModelDef(name, [], body, doc, S)
     file = ast.File([b.definition for b in blocks] + [model], None, [], S)
     return Renderer().file(shorten(file, {b.name: b for b in blocks}))
