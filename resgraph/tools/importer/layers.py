@@ -302,6 +302,8 @@ def _within(scope: tuple[str, ...], path: str, calls: dict[str, tuple[str, type]
 def _function_name(fn: Any) -> str:
     module = getattr(fn, "__module__", None) or "torch"
     name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", repr(fn))
+    if any(part.startswith("_") for part in name.split(".")[:-1]):  # torch._VariableFunctionsClass.sin
+        name = name.rpartition(".")[2]
     if module.startswith("torch.nn.functional") or module == "torch._C._nn":
         module = "torch.nn.functional"
     elif module.startswith("torch._C") or module.startswith("torch._ops") or module == "torch._VariableFunctions":

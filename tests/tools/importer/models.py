@@ -204,7 +204,7 @@ class TinyDPN(nn.Module):
         super().__init__()
         self.stem = nn.Conv2d(3, 8, 3, padding=1, bias=False)
         self.blocks = nn.Sequential(DualPath(8, 8, 4, True), DualPath(20, 8, 4, False), DualPath(24, 8, 4, False),
-                                    DualPath(28, 16, 4, True), DualPath(40, 16, 4, False))
+                                    DualPath(28, 16, 4, True), DualPath(28, 16, 4, False))
 
     def forward(self, x):
         return self.blocks(self.stem(x))
