@@ -20,7 +20,7 @@ from ...ir.ops import get as get_op, is_op
 from ...syntax import ast
 from .layers import Layer
 from .loops import loops
-from .regions import Region, group_positions, item_path, items_of, relative
+from .regions import Region, group_positions, items_of, relative
 
 Part = Union[Layer, Region]
 S = UNKNOWN_SPAN

@@ -17,6 +17,7 @@ from typing import Any
 
 from ...errors import UsageError
 
+_LOADED: set[str] = set()  # the modules this file loaded from users' files (sys.modules names)
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
@@ -69,9 +70,13 @@ def _load_file(path: str):
     file = Path(path)
     if not file.is_file():
         raise UsageError(f"cannot find {path}", hint="give the path of a Python file: path/to/file.py:make_model")
-    name = f"_resgraph_import_{re.sub(r'[^0-9A-Za-z_]', '_', file.stem)}"
-    spec = importlib.util.spec_from_file_location(name, file)
+    name = re.sub(r"[^0-9A-Za-z_]", "_", file.stem)  # the classes' module, as docstrings show it
+    if name in sys.modules and name not in _LOADED:
+        name = f"_resgraph_import_{name}"  # a module of that name is in use: not ours to replace
+    _LOADED.add(name)
+    spec = importlib.util.spec_from_file_location(name, file.resolve())
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # code that looks itself up (dataclasses) finds itself
     sys.path.insert(0, str(file.resolve().parent))  # so that the file's own imports of its neighbours work
     try:
         spec.loader.exec_module(module)
