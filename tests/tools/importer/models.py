@@ -210,12 +210,31 @@ class TinyDPN(nn.Module):
         return self.blocks(self.stem(x))
 
 
+class TinyUNet(nn.Module):
+    """An encoder-decoder: upsampled maps joined with the encoder's by concatenation (U-Net, FPN)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.enc1 = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU())
+        self.enc2 = nn.Sequential(nn.MaxPool2d(2), nn.Conv2d(8, 16, 3, padding=1), nn.ReLU())
+        self.up = nn.ConvTranspose2d(16, 8, 2, 2)
+        self.dec = nn.Conv2d(16, 8, 3, padding=1)
+        self.head = nn.Conv2d(8, 2, 1)
+
+    def forward(self, x):
+        e1 = self.enc1(x)
+        e2 = self.enc2(e1)
+        d = self.dec(torch.cat([self.up(e2), e1], dim=1))
+        y = F.interpolate(self.head(F.avg_pool2d(d, 2)), size=x.shape[-2:], mode="bilinear", align_corners=False)
+        return y
+
+
 def models() -> dict[str, tuple[nn.Module, tuple[int, ...]]]:
     """name → (model with its weights and batch statistics drawn from a fixed seed, input shape)."""
     out = {}
     for name, make, shape in [("tiny_resnet", TinyResNet, (3, 16, 16)), ("tiny_densenet", TinyDenseNet, (3, 8, 8)),
                               ("tiny_mobilenet", TinyMobileNet, (3, 16, 16)), ("tiny_convnext", TinyConvNeXt, (3, 16, 16)),
-                              ("tiny_dpn", TinyDPN, (3, 8, 8))]:
+                              ("tiny_dpn", TinyDPN, (3, 8, 8)), ("tiny_unet", TinyUNet, (3, 16, 16))]:
         torch.manual_seed(0)
         model = make()
         with torch.no_grad():

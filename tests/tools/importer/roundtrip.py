@@ -23,8 +23,9 @@ def roundtrip(module: nn.Module, x: torch.Tensor, name: str | None = None) -> tu
     assert format_text(text) == text, "the spec is not in `resgraph fmt` layout"
     again = resgraph.loads(text)  # the text alone is the model
     assert again.param_count() == graph.param_count() == sum(p.numel() for p in module.parameters())
-    compiled = resgraph.compile(again, seed=0)
-    compiled.load_state_dict(module.state_dict(), strict=True)
+    with torch.device("meta"):  # its weights are the module's: none drawn
+        compiled = resgraph.compile(again)
+    compiled.load_state_dict({k: v.clone() for k, v in module.state_dict().items()}, strict=True, assign=True)
     compiled.eval()
     module.eval()
     with torch.no_grad():
