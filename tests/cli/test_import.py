@@ -108,3 +108,13 @@ def test_viz_and_summary_import_a_python_model(tmp_path, net):
 ])
 def test_what_counts_as_a_python_reference(text, python):
     assert is_reference(text) is python
+
+
+@pytest.mark.torchvision
+def test_viz_draws_timms_dpn68_with_its_add_and_concat_edges(tmp_path):
+    pytest.importorskip("timm")
+    out = tmp_path / "dpn68.dot"
+    result = runner.invoke(app, ["viz", "timm:dpn68", "-o", str(out), "--depth", "all"])
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert "skip (add)" in text and "dense (concat)" in text

@@ -100,8 +100,10 @@ class BodyWriter:
                 label = relative(ns, p.path)
                 numbered = self.group and label is not None and label.split(".")[0].isdigit()
                 if label is None or not (numbered or writable(label)):
-                    raise ConversionError(f"the layer {p.path} ({p.where}) cannot be named in .rg",
-                                          hint=NAME_HINT)
+                    raise ConversionError(f"the layer {p.path} ({p.where}) cannot be named in .rg", hint=(
+                        "a model's layers are named by attributes (a spec's names start with a letter): "
+                        "wrap a numbered nn.Sequential in a module, self.net = nn.Sequential(...)"
+                        if label is not None and label[:1].isdigit() else NAME_HINT))
                 labels[id(p)] = label
             else:
                 labels[id(p)] = None
@@ -263,12 +265,14 @@ def group_item(ctx: Context, region: Region, dont_care: bool = False) -> ast.Gro
 
 
 def group_element(label: str | None, group: ast.Group) -> ast.Element:
-    """A labeled group; one whose only element is a repetition is that repetition, labeled
-    (`layer1: [block(64) * 3]` is `layer1: block(64) * 3`, the same names)."""
+    """A labeled group; one of a single unlabeled element is that element repeated, labeled
+    (`layer1: [block(64) * 3]` is `layer1: block(64) * 3`, the same names; one element is
+    `* 1`, so that stages of one block and of several share a shape: `finish` writes what stays
+    `* 1` as `[block(64)]` again)."""
     (first, *rest) = group.chain.elements or [None]
     name = ast.Name(label, S) if label else None
-    if first is not None and not rest and first.count is not None and first.label is None and label:
-        return ast.Element(name, first.item, first.count, S)
+    if first is not None and not rest and first.label is None and first.index is None and label:
+        return ast.Element(name, first.item, first.count or ast.Literal(1, S), S)
     return ast.Element(name, group, None, S)
 
 

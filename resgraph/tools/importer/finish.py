@@ -19,6 +19,9 @@ def shorten(node: Any, blocks: dict[str, Block]) -> Any:
         if node.parens and not node.args and is_op(node.name):
             return _op_call(node)
         return node
+    if isinstance(node, ast.Element) and isinstance(node.count, ast.Literal) and node.count.value == 1:
+        one = ast.Element(None, shorten(node.item, blocks), None, node.span)  # `* 1` as the group it was
+        return ast.Element(node.label, ast.Group(ast.Chain([one], node.span), node.span), None, node.span)
     if isinstance(node, list):
         return [shorten(x, blocks) for x in node]
     if isinstance(node, tuple):

@@ -39,18 +39,46 @@ def loops(stmts: list, taken: set[str]) -> list:
     k = 0
     while k < len(stmts):
         run = _run(stmts, k)
+        head = _head(out[-1], run, taken) if out and len(run) >= 2 and out[-1] is stmts[k - 1] else None
+        if head is not None:  # `h1 = in -> ...` before `h2 = h1 -> ...`: h0 names `in`, the loop starts at h1
+            alias, first = head
+            out[-1:] = [alias]
+            run = [first, *run]
         if len(run) < MIN_RUN:
-            out.append(stmts[k])
-            k += 1
+            out.extend(run[:1] if head is None else run)
+            k += 1 if head is None else len(run) - 1
             continue
         var = next(v for v in ("i", "j", "k", "m", "q") if v not in taken)
         out.append(_loop(run, var))
         names = [_target_number(st) for st in run]
         prefix = _NUMBERED.match(run[0].target.id)
-        for later in stmts[k + len(run):]:
+        for later in stmts[k + len(run) - (head is not None):]:
             _ranges(later, prefix.group(1), prefix.group(3), names[0][1], names[-1][1])
-        k += len(run)
+        k += len(run) - (head is not None)
     return out
+
+
+def _head(prev: Any, run: list, taken: set[str]):
+    """(`h0 = in`, `h1 = h0 -> ...`) when the statement before a run is the run's first step
+    but for reading a value of another name (the block's input) where the others read the one
+    before: the run then begins one earlier, at a name given to that value."""
+    number, start = _target_number(prev), _target_number(run[0])
+    if number is None or start is None or number != (start[0], start[1] - 1):
+        return None
+    first = prev.chain.elements[0] if prev.chain.elements else None
+    if first is None or first.label is not None or not isinstance(first.item, ast.Call) or first.item.parens:
+        return None
+    m = _NUMBERED.match(prev.target.id)
+    alias_name = f"{m.group(1)}{number[1] - 1}{m.group(3)}"
+    if alias_name in taken:
+        return None
+    renamed = ast.Bind(prev.target, ast.Chain([ast.Element(None, ast.Call(alias_name, [], [], False, S), None, S),
+                                              *prev.chain.elements[1:]], S), S)
+    holes = _diff(renamed, run[0], (), start[1])
+    if holes is None or _apply(renamed, holes, number[1], ()) != _apply(run[0], holes, start[1], ()):
+        return None
+    alias = ast.Bind(ast.Name(alias_name, S), ast.Chain([first], S), S)
+    return alias, renamed
 
 
 def _target_number(st: Any) -> tuple[str, int] | None:

@@ -170,3 +170,12 @@ def test_a_spec_that_computes_something_else_is_never_returned(monkeypatch):
                         real(net, name, structure).replace("linear(10)", "linear(10, bias=false)"))
     with pytest.raises(ConversionError):
         resgraph.from_module(module, x(3, 16, 16))
+
+
+def test_a_numbered_sequential_as_the_model_says_to_wrap_it():
+    with pytest.raises(ConversionError) as err:
+        resgraph.from_module(nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU()), x())
+    assert "the layer 0 (0 (torch.nn.modules.conv.Conv2d)) cannot be named" in err.value.message
+    assert "self.net = nn.Sequential(...)" in err.value.diagnostics[0].hint
+    graph = resgraph.from_module(Wrapper(nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU())), x())
+    assert resgraph.to_rg(graph).count("body: [conv(4, 3, padding=0) -> relu]") == 1

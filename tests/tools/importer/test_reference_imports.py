@@ -119,3 +119,19 @@ def test_docs_show_recorded_specs():
     assert len(shown) == 2 and {n for n, _ in shown} <= set(NAMES)
     for name, text in shown:
         assert text == spec(name), f"docs/import.md's {name} is not tests/fixtures/imported/{name}.rg"
+
+
+def _definition(path: Path, header: str) -> list[str]:
+    """The lines of one definition of a zoo file, from its header to its closing brace."""
+    lines = path.read_text().splitlines()
+    start = next(k for k, line in enumerate(lines) if line.startswith(header))
+    end = next(k for k in range(start, len(lines)) if lines[k] == "}")
+    return lines[start:end + 1]
+
+
+def test_imported_resnet50_is_at_most_twice_the_hand_written_one():
+    zoo = ROOT / "resgraph" / "zoo"
+    written = _definition(zoo / "resnet.rg", "model resnet50(") + _definition(zoo / "resnet_blocks.rg", "block bottleneck(")
+    imported = spec("resnet50").splitlines()
+    assert len(imported) <= 2 * len(written)
+    assert "block bottleneck(" in spec("resnet50") and "if downsample {" in spec("resnet50")
