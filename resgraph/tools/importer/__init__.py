@@ -24,7 +24,7 @@ from ...syntax.loader import loads_graph
 from .layers import to_layers
 from .readers import Readers
 from .trace import trace
-from .verify import UnusedTensors, listed, prove
+from .verify import BUG, UnusedTensors, listed, prove
 from .writer import write
 
 
@@ -52,17 +52,24 @@ def from_module(module: nn.Module, example_input: torch.Tensor, *, name: str | N
         graph, skip = _proved(net, name, module, example_input, drop_unused, structure=True)
     except UnusedTensors:
         raise
-    except ConversionError as exc:
-        graph, skip = _proved(net, name, module, example_input, drop_unused, structure=False)
-        warnings.append(f"the recovered blocks did not reproduce the module ({exc.message}); "
-                        "the spec is written flat")
-    except ResgraphError as exc:
-        graph, skip = _proved(net, name, module, example_input, drop_unused, structure=False)
-        warnings.append(f"the recovered blocks did not load back ({exc.message}); the spec is written flat")
+    except Exception as exc:  # noqa: BLE001 - whatever went wrong, the flat spec is proved on its own
+        why = exc.message if isinstance(exc, ResgraphError) else f"{type(exc).__name__}: {exc}"
+        graph, skip = _flat(net, name, module, example_input, drop_unused)
+        warnings.append(f"the recovered blocks did not reproduce the module ({why}); the spec is written flat")
     if skip:
         warnings.append(f"{len(skip)} tensors the forward does not use are left out: {listed(skip)}")
     graph.warnings.extend(Diagnostic("warning", w, None) for w in warnings)
     return graph
+
+
+def _flat(net, name: str, module: nn.Module, example: torch.Tensor, drop_unused: bool):
+    """The flat spec, proved; a failure of the importer itself is an error that says so."""
+    try:
+        return _proved(net, name, module, example, drop_unused, structure=False)
+    except ResgraphError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - never a traceback
+        raise ConversionError(f"the importer failed: {type(exc).__name__}: {exc}", hint=BUG) from exc
 
 
 def _proved(net, name: str, module: nn.Module, example: torch.Tensor, drop_unused: bool, structure: bool):
