@@ -156,7 +156,7 @@ def _key(region: Region, p) -> tuple:
     label = relative(region.path, item_path(p))
     if isinstance(p, Layer):
         return ("layer", p.op, label)
-    return (p.kind, p.cls, label, len(p.inputs), len(p.outputs))
+    return (p.kind, class_key(p.cls), label, len(p.inputs), len(p.outputs))
 
 
 def _same_wiring(template: Region, tparts, r: Region, rparts, sources, through) -> bool:
@@ -228,7 +228,7 @@ def _block(ctx: Context, name: str, cls: type, template: Region, members: list[R
                           for p in ordered}
     tensors = [ast.Param(n, "tensor", None, S) for n in inputs[1:]]
     body = _replaced(bodies[template], replace)
-    doc = class_key(cls)
+    doc = class_key(cls) if "<locals>" not in cls.__qualname__ else cls.__name__  # a GraphModule's: its name
     definition = ast.BlockDef(name, tensors + declared, body, doc, S)
     return Block(name, definition, defaults, [p["name"] for p in ordered])
 

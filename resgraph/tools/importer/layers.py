@@ -59,6 +59,9 @@ class Layers:
     calls: dict[str, tuple[str, type]] = field(default_factory=dict)
     root: nn.Module | None = None
     warnings: list[str] = field(default_factory=list)
+    # module paths that are containers, never blocks: a resgraph module's groups and repetitions
+    # (its IR says which of its submodules are block instances)
+    containers: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ class _Converter:
                 output = self._output(n)
             else:
                 self.env[n] = self._node(n)
-        return Layers(self.layers, output, self.calls, self.tr.root, self.warnings)
+        return Layers(self.layers, output, self.calls, self.tr.root, self.warnings, _containers(self.tr.root))
 
     # -- nodes -----------------------------------------------------------------------------------
     def _node(self, n: fx.Node) -> Any:
@@ -271,6 +274,14 @@ class _Converter:
                          f"op that imports \"{module_key(cls)}\"")
         message = f"cannot import {what}: " + (reason or "no op of the registry reads this call")
         return ConversionError(message, hint=hint)
+
+
+def _containers(root: nn.Module) -> set[str]:
+    """The scopes of a module resgraph compiled that are groups or repetitions, not blocks."""
+    meta = getattr(root, "meta", None)
+    graph = meta.get("resgraph", {}).get("graph") if isinstance(meta, dict) else None
+    scopes = getattr(graph, "scopes", {})
+    return {path for path, scope in scopes.items() if scope.kind != "block"}
 
 
 def _walk(value: Any):

@@ -137,7 +137,8 @@ def _decide_kinds(root: Region, net: Layers) -> None:
         parts = items_of(r)
         if _holds_itself(r) or not _contained(r) or (len(parts) == 1 and isinstance(parts[0], Layer)):
             r.kind = "inline"  # a module around one layer (timm's Sigmoid) is that layer
-        elif classes[class_key(r.cls)] > 1 and _block_class(r) and r.inputs and r.outputs:
+        elif classes[class_key(r.cls)] > 1 and _block_class(r) and r.path not in net.containers \
+                and r.inputs and r.outputs:
             r.kind = "block"
         elif _is_chain(r):
             r.kind = "group"
@@ -166,13 +167,9 @@ def _contained(r: Region) -> bool:
 
 
 def _block_class(r: Region) -> bool:
-    """Classes whose instances become blocks: not plain containers, and not Sequentials of numbered
+    """Classes whose instances become blocks: not plain containers, and not ones of numbered
     children (a block body cannot name its layers 0, 1, ...: those are groups)."""
-    if r.cls in _CONTAINERS:
-        return False
-    if issubclass(r.cls, nn.Sequential) and _numbered_children(r):
-        return False
-    return True
+    return r.cls not in _CONTAINERS and not _numbered_children(r)
 
 
 def _numbered_children(r: Region) -> bool:

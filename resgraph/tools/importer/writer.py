@@ -26,7 +26,8 @@ def write(net: Layers, name: str, structure: bool = True) -> str:
     blocks = make_blocks(root, ctx, {name})
     shape = net.layers[0].attrs.shape
     body = [ast.Input("x", [ast.Literal(d, S) for d in shape], S), *BodyWriter(ctx, root, ["x"]).statements()]
-    doc = f"{class_key(type(net.root))}, imported by resgraph import."
+    cls = type(net.root)
+    doc = f"{class_key(cls) if '<locals>' not in cls.__qualname__ else cls.__name__}, imported by resgraph import."
     model = ast.ModelDef(name, [], body, doc, S)
     file = ast.File([b.definition for b in blocks] + [model], None, [], S)
     return Renderer().file(shorten(file, {b.name: b for b in blocks}))

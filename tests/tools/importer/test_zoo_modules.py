@@ -2,8 +2,9 @@
 norm and linear over permuted channels, layer scale's held tensor, slices, upsampling, the
 channels-last runs) is read by the registry again, and the spec computes what the module does.
 
-A level-0 module is one flat fx graph today, so its spec is flat (full paths as labels); the
-structure tests are tests/tools/importer/test_structure.py's.
+A level-0 module whose blocks are submodules (GraphModules) gives the zoo's blocks back; a flat
+one (one fx graph) a flat spec, full paths as labels. The structure tests are
+tests/tools/importer/test_structure.py's.
 """
 
 from __future__ import annotations
@@ -26,5 +27,7 @@ def test_compiled_zoo_module_imports_back(name):
     original = resgraph.load(name, input_shape=(3, 32, 32))
     for key in module.state_dict():  # every layer holding tensors keeps its path (layer scale holds its own)
         assert key in graph or key.rpartition(".")[0] in graph
+    if any(isinstance(m, torch.fx.GraphModule) for m in module.modules() if m is not module):
+        assert any(s.kind == "block" for s in graph.scopes.values())  # blocks are modules: found again
     kinds = {kind for *_, kind, _ in original.edges()}
     assert {kind for *_, kind, _ in graph.edges()} == kinds  # skip, dense and gate edges stay what they were
