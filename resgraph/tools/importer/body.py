@@ -131,9 +131,10 @@ class BodyWriter:
                 return name
 
     # -- statements ------------------------------------------------------------------------------
-    def statements(self, outputs: list[str] | None = None) -> list:
+    def statements(self) -> list:
         """The body: one statement per run of parts that feed each other one by one, the
-        region's outputs bound to `out` (or to `outputs` then `out = (a, b)`)."""
+        region's output bound to `out` (several: to names, then `out = (a, b)`), counted runs
+        of statements as loops."""
         region = self.region
         users: dict[int, int] = {}
         for p in self.items:
