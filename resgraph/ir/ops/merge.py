@@ -8,7 +8,7 @@ from pydantic import Field
 
 from ..types import TensorType
 from .base import MAX_CHANNELS, Attrs, EdgeStyle, NoAttrs, OpDef, ShapeMismatch
-from .imports import TorchCall
+from .imports import NotImportable, Operand, TorchCall
 from .registry import register
 
 
@@ -200,6 +200,10 @@ class Concat(OpDef):
 
 def _binary(call: TorchCall) -> dict | None:
     operands = call.operands
+    if len(operands) == 1 and len(call.args) == 2:
+        other = next(a for a in call.args if not isinstance(a, Operand))
+        if isinstance(other, (int, float)):
+            raise NotImportable(f"one operand is the number {other!r} (the merges read tensors)")
     if len(operands) != 2 or len(call.args) != 2 or call.held or call.kwargs.get("alpha", 1) != 1:
         return None
     if len({x.channels_last for x in operands}) != 1 or len({len(x.shape) for x in operands}) != 1:

@@ -9,6 +9,7 @@ input (in eval mode) so that sizes, shapes and assertions are known numbers, not
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,7 +51,7 @@ def trace(module: nn.Module, example: torch.Tensor, readers: Readers, opaque=())
     module.eval()
     try:
         try:
-            graph = tracer.trace(module)
+            graph = tracer.trace(module, concrete_args=_defaults(module))
         except Exception as exc:  # noqa: BLE001 - whatever user code raises on proxies is reported
             raise _trace_error(tracer, exc) from None
         gm = fx.GraphModule(module, graph)
@@ -67,6 +68,18 @@ def trace(module: nn.Module, example: torch.Tensor, readers: Readers, opaque=())
     finally:
         module.train(was_training)
     return Trace(graph, module, values)
+
+
+def _defaults(module: nn.Module) -> dict[str, Any]:
+    """The forward's arguments after the input, at their defaults (`return_features=False`), so
+    that the trace takes the branch a call with one input takes."""
+    params = list(inspect.signature(module.forward).parameters.values())[1:]
+    missing = [p.name for p in params if p.default is inspect.Parameter.empty
+               and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    if missing:
+        raise ConversionError(f"the model's forward takes more than one input ({', '.join(missing)} besides the first)",
+                              hint="wrap the model so that its forward takes one tensor")
+    return {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}
 
 
 class _Recorder(fx.Interpreter):

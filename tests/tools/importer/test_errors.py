@@ -179,3 +179,34 @@ def test_a_numbered_sequential_as_the_model_says_to_wrap_it():
     assert "self.net = nn.Sequential(...)" in err.value.diagnostics[0].hint
     graph = resgraph.from_module(Wrapper(nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU())), x())
     assert resgraph.to_rg(graph).count("body: [conv(4, 3, padding=0) -> relu]") == 1
+
+
+class Doubled(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+
+    def forward(self, x):
+        return self.conv(x) * 2
+
+
+def test_a_merge_with_a_number_says_so():
+    with pytest.raises(ConversionError, match="one operand is the number 2"):
+        resgraph.from_module(Doubled(), x())
+
+
+class Flattened(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.fc = nn.Linear(4 * 6 * 6, 5)
+
+    def forward(self, x, return_features: bool = False):
+        y = nn.functional.dropout(self.conv(x), 0.3, self.training)
+        return y if return_features else self.fc(y.view(y.size(0), -1))
+
+
+def test_sizes_functional_dropout_and_defaulted_arguments_are_read():
+    graph = resgraph.from_module(Flattened(), x())
+    assert [graph.op(n) for n in graph.topo_order()] == ["input", "conv", "dropout", "flatten", "linear"]
+    assert graph.attrs("conv").padding == 0 and graph.attrs("dropout").p == 0.3
