@@ -1,6 +1,6 @@
 """resgraph: write residual and dense architectures down as checked .rg specs, get fast torch modules."""
 
-from .api import compile, load, load_model, loads, optimize, save_model, to_onnx
+from .api import compile, from_module, load, load_model, loads, optimize, save_model, to_onnx
 from .builder import Builder, block
 from .errors import ResgraphError
 from .ir import Graph, TensorType
@@ -17,6 +17,7 @@ __all__ = [
     "TensorType",
     "block",
     "compile",
+    "from_module",
     "load",
     "load_model",
     "loads",

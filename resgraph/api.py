@@ -120,6 +120,15 @@ def to_onnx(module, path: str | Path, *, example_input=None, dynamic_batch: bool
                   opset=opset, verify=verify)
 
 
+def from_module(module, example_input, *, name: str | None = None, opaque=(), drop_unused: bool = False) -> Graph:
+    """The checked Graph of a PyTorch module, traced on `example_input` (one batch): its blocks,
+    repetitions and skip/dense edges recovered, proved to load `module.state_dict()` strictly and
+    compute the same outputs. `resgraph.to_rg(graph)` is its .rg text. See docs/import.md."""
+    from .tools.importer import from_module as import_module
+
+    return import_module(module, example_input, name=name, opaque=opaque, drop_unused=drop_unused)
+
+
 def save_model(module, directory: str | Path) -> Path:
     """Write the spec (.rg with the parameter values used) and the weights (safetensors)."""
     from .backend.io import save

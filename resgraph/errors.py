@@ -206,6 +206,11 @@ class UsageError(ResgraphError):
     """Bad arguments to the API or the command line."""
 
 
+class ConversionError(ResgraphError):
+    """A PyTorch module that `resgraph import` cannot write as a spec: a call no op reads, a
+    forward that cannot be traced, an imported spec that does not compute what the module does."""
+
+
 class Diagnostics:
     """Collects diagnostics during a pass so that independent errors are all reported."""
 

@@ -15,7 +15,7 @@ app = typer.Typer(
 )
 
 COMMANDS = ["check", "compile", "zoo", "viz", "fmt", "summary", "analyze", "compare", "bench", "export",
-            "lsp"]
+            "import", "lsp"]
 
 for _name in COMMANDS:
     importlib.import_module(f"{__name__}.{_name}_cmd").register(app)

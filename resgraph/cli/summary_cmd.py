@@ -10,16 +10,21 @@ from .common import PLUGIN_OPTION, console, parse_params, parse_shape, reported
 
 
 def load_graph(source: str, params: list[str] | None, input_shape: str | None):
-    """A checked graph from a path, `file.rg:model` or a zoo name, with -p and --input-shape applied."""
+    """A checked graph from a path, `file.rg:model` or a zoo name, with -p and --input-shape applied;
+    a Python model (`timm:dpn68`) is imported, -p going to its constructor."""
     from ..api import load
+    from ..tools.importer.reference import is_reference
+    from .import_cmd import import_graph
 
+    if is_reference(source):
+        return import_graph(source, params, input_shape)
     return load(source, input_shape=parse_shape(input_shape), **parse_params(params))  # the loader splits file.rg:model
 
 
 def register(app: typer.Typer) -> None:
     @app.command("summary")
     def summary(
-        source: str = typer.Argument(..., help=".rg file (file.rg:model) or a zoo model name"),
+        source: str = typer.Argument(..., help=".rg file (file.rg:model), a zoo model name, or a Python model (timm:dpn68)"),
         plugin: list[str] | None = PLUGIN_OPTION,
         depth: int | None = typer.Option(None, "--depth", "-d", help="fold names deeper than N levels into one row"),
         batch_size: int = typer.Option(1, "--batch-size", "-b", help="MACs and memory for this many samples"),

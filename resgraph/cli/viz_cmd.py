@@ -31,7 +31,8 @@ def split_source(source: str) -> tuple[str, str | None]:
 
 
 def viz(
-    source: str = typer.Argument(..., help="A .rg file, file.rg:model, or a shipped model name (resnet50)."),
+    source: str = typer.Argument(..., help="A .rg file, file.rg:model, a shipped model name (resnet50), or a "
+                                           "Python model to import (timm:dpn68, torchvision.models:resnet50)."),
     plugin: list[str] | None = PLUGIN_OPTION,
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output file: .svg .png .pdf (Graphviz), .dot, .mmd (Mermaid) or .html (the interactive viewer)."),
     depth: str = typer.Option("auto", "--depth", "-d", help="Draw block instances at nesting level N as single boxes (1: top-level blocks); 'all': every layer; 'auto': fold just enough to stay readable."),
@@ -46,19 +47,28 @@ def viz(
 ) -> None:
     """Draw a model: skip (add) edges blue and dashed, dense (concat) edges orange, blocks as clusters."""
     from ..api import load
+    from ..tools.importer.reference import is_reference
     from ..tools.viz import write
+    from .import_cmd import import_graph
 
     with reported():
         folding = parse_depth(depth)
-        path, model = split_source(source)
-        params = parse_params(param)
+        reference = is_reference(source)
         if serve:
-            return serve_viewer(path, model, params, folding, port, matrix is not None or out is not None)
+            if reference:
+                raise UsageError("--serve draws a .rg file again on every save; a Python module has none",
+                                 hint=f"resgraph viz {source} -o model.html writes the viewer once")
+            path, model = split_source(source)
+            return serve_viewer(path, model, parse_params(param), folding, port, matrix is not None or out is not None)
         if out is None:
             raise UsageError("viz needs an output file (-o model.svg) or --serve",
                              hint="resgraph viz net.rg -o net.html writes the interactive viewer")
         check_output(out, example="model.svg")
-        graph = load(path, model=model, **params)
+        if reference:
+            graph = import_graph(source, param, None)
+        else:
+            path, model = split_source(source)
+            graph = load(path, model=model, **parse_params(param))
         written = write(graph, out, depth=folding, matrix=matrix is not None, block=matrix or None, dpi=dpi)
     typer.echo(f"wrote {written}")
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 from pydantic import Field
 
 from .base import Attrs, NoAttrs, OpDef
+from .imports import NotImportable, TorchCall, single
 from .registry import register
 
 
 class Activation(OpDef):
     attrs = NoAttrs
     pointwise = True
-    module_name: str  # the torch.nn class, built from the op's attributes
+    function_name: str  # attribute of torch / torch.nn.functional, for `resgraph import`
+    module_class: str  # its torch.nn module ("ReLU"): what it lowers to, and what import reads
 
     def saves(self, a, inputs, out):
         return ("input",)  # most activations' backward reads the input (relu6, gelu, silu, ...)
@@ -23,14 +25,32 @@ class Activation(OpDef):
     def emit(self, b, a, inputs, types, out):
         from torch import nn
 
-        return b.module(getattr(nn, self.module_name)(**a.model_dump()), inputs[0])
+        return b.module(getattr(nn, self.module_class)(**a.model_dump()), inputs[0])
+
+    def imports(self):
+        """The module, and the function under each name torch gives it (torch.relu, F.relu,
+        x.relu(), their in-place forms)."""
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+
+        name = self.function_name
+        keys = [getattr(nn, self.module_class)]
+        for home in (torch, F, torch.Tensor):
+            keys += [f for f in (getattr(home, name, None), getattr(home, name + "_", None)) if f is not None]
+        return dict.fromkeys(keys, self.read)
+
+    def read(self, call: TorchCall) -> dict | None:
+        """The attributes of one call (none: an activation of its one input)."""
+        return {} if single(call) is not None else None
 
 
 @register
 class ReLU(Activation):
     name = "relu"
     examples = ("relu", "relu()", "flatten -> relu")
-    module_name = "ReLU"
+    function_name = "relu"
+    module_class = "ReLU"
     summary = "max(x, 0)"
 
     def saves(self, a, inputs, out):
@@ -41,7 +61,8 @@ class ReLU(Activation):
 class ReLU6(Activation):
     name = "relu6"
     examples = ("relu6", "flatten -> relu6")
-    module_name = "ReLU6"
+    function_name = "relu6"
+    module_class = "ReLU6"
     summary = "min(max(x, 0), 6)"
 
 
@@ -49,8 +70,15 @@ class ReLU6(Activation):
 class GELU(Activation):
     name = "gelu"
     examples = ("gelu", "flatten -> gelu")
-    module_name = "GELU"
+    function_name = "gelu"
+    module_class = "GELU"
     summary = "Gaussian error linear unit"
+
+    def read(self, call: TorchCall) -> dict | None:
+        approximate = getattr(call.target, "approximate", None) or call.kwargs.get("approximate", "none")
+        if approximate != "none":
+            raise NotImportable(f"approximate={approximate!r} (gelu is the exact form)")
+        return super().read(call)
 
 
 @register
@@ -58,7 +86,8 @@ class SiLU(Activation):
     name = "silu"
     examples = ("silu", "swish", "flatten -> silu")
     aliases = ("swish",)
-    module_name = "SiLU"
+    function_name = "silu"
+    module_class = "SiLU"
     summary = "x * sigmoid(x)"
 
 
@@ -66,7 +95,8 @@ class SiLU(Activation):
 class Sigmoid(Activation):
     name = "sigmoid"
     examples = ("sigmoid", "flatten -> sigmoid")
-    module_name = "Sigmoid"
+    function_name = "sigmoid"
+    module_class = "Sigmoid"
     summary = "1 / (1 + exp(-x))"
 
     def saves(self, a, inputs, out):
@@ -77,7 +107,8 @@ class Sigmoid(Activation):
 class Tanh(Activation):
     name = "tanh"
     examples = ("tanh", "flatten -> tanh")
-    module_name = "Tanh"
+    function_name = "tanh"
+    module_class = "Tanh"
     summary = "hyperbolic tangent"
 
     def saves(self, a, inputs, out):
@@ -98,5 +129,13 @@ class LeakyReLU(Activation):
         "flatten -> leaky_relu(0.1)",
     )
     attrs = LeakyAttrs
-    module_name = "LeakyReLU"
+    function_name = "leaky_relu"
+    module_class = "LeakyReLU"
     summary = "max(x, 0) + negative_slope * min(x, 0)"
+
+    def read(self, call: TorchCall) -> dict | None:
+        if single(call) is None:
+            return None
+        slope = getattr(call.target, "negative_slope", None)
+        return {"negative_slope": float(call.arg(1, "negative_slope", 0.01) if slope is None else slope)}
+

@@ -101,6 +101,9 @@ class OpDef:
     # "always": the output is a view of (or is) the first input; "eval": only in eval mode
     # (dropout); None: a fresh tensor.
     view: ClassVar[Literal["always", "eval"] | None] = None
+    # Computes nothing (identity): `resgraph import` leaves its torch counterparts (nn.Identity)
+    # out of the spec rather than writing them down.
+    passes_through: ClassVar[bool] = False
     # -- examples -------------------------------------------------------------------------------
     # Chain texts valid after `x ->`, where `x` is [8, 16, 16] and the values `y` [8, 16, 16] and
     # `g` [8, 1, 1] are in scope; each uses the op at least once. Vary the attributes (odd and even
@@ -199,6 +202,15 @@ class OpDef:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             reset()
+
+    def imports(self) -> dict[Any, Any]:
+        """This op's torch counterparts, for `resgraph import`: a key (an `nn.Module` class, its
+        `ir.ops.imports.module_key` name for a library resgraph does not depend on, a function such
+        as `torch.flatten` or `operator.add`, or a `torch.Tensor` method such as
+        `torch.Tensor.mean`) → a reader of the call (`ir.ops.imports.TorchCall`) that answers with
+        the op's attributes, None when the call is not this op's, or raises `NotImportable`.
+        Module classes named here are traced as one call. Readers import torch when they run."""
+        return {}
 
     def init_held(self, attrs: Attrs) -> tuple[str, dict[str, Any]]:
         """How to fill the tensor `emit` held with `b.parameter` / `b.buffer`: the name of a

@@ -6,6 +6,7 @@ from pydantic import Field
 
 from ..types import TensorType
 from .base import MAX_CHANNELS, Attrs, OpDef, ShapeMismatch
+from .imports import TorchCall, single
 from .registry import register
 
 
@@ -52,3 +53,31 @@ class Slice(OpDef):
 
         start, stop = a.bounds(types[0].channels)
         return b.function(operator.getitem, inputs[0], (slice(None), slice(start, stop)))
+
+    def imports(self):
+        import operator
+
+        import torch
+
+        return {operator.getitem: _getitem, torch.Tensor.narrow: _narrow}
+
+
+def _getitem(call: TorchCall) -> dict | None:
+    """`x[:, a:b]` (trailing `:` allowed): channels a to b of an NCHW value."""
+    x, index = single(call), call.args[1] if len(call.args) == 2 else None
+    if x is None or x.channels_last or not isinstance(index, tuple) or len(index) < 2:
+        return None
+    everything = slice(None)
+    first, channels, rest = index[0], index[1], index[2:]
+    if first != everything or not isinstance(channels, slice) or channels.step not in (None, 1) \
+            or any(r != everything for r in rest) or channels == everything:
+        return None
+    return {"start": channels.start or 0, "stop": channels.stop}
+
+
+def _narrow(call: TorchCall) -> dict | None:
+    x = single(call)
+    if x is None or x.channels_last or call.arg(1, "dim") != 1:
+        return None
+    start, length = call.arg(2, "start"), call.arg(3, "length")
+    return {"start": start, "stop": start + length}

@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 from ...errors import Span, TypeError_
 from ..types import TensorType
 from .base import MAX_CHANNELS, MAX_KERNEL, Attrs, OpDef, ShapeMismatch, pair, require_map
+from .imports import Imported, NotImportable, TorchCall, compact, held_owner, single
 from .registry import register
 from .spatial import IntPair, window_out, window_text
 
@@ -126,6 +127,49 @@ class Conv(OpDef):
         from .init_rules import weighted_default
 
         weighted_default(module, generator)
+
+    def imports(self):
+        import torch.nn.functional as F
+        from torch import nn
+
+        return {nn.Conv2d: _from_module, F.conv2d: _from_function}
+
+
+def _from_module(call: TorchCall) -> dict | None:
+    m, x = call.target, single(call)
+    if x is None or not x.is_map or x.channels_last:
+        return None
+    if m.padding_mode != "zeros":
+        raise NotImportable(f"padding_mode={m.padding_mode!r} (conv pads with zeros)")
+    return conv_attrs(m.out_channels, m.kernel_size, m.stride, m.padding, m.dilation, m.groups, m.bias is not None)
+
+
+def _from_function(call: TorchCall) -> Imported | None:
+    """`F.conv2d(x, self.weight, self.bias, ...)` in a module of the caller's: the layer sits at
+    the module holding the weight."""
+    weight, bias = call.arg(1, "weight"), call.arg(2, "bias")
+    path = held_owner({"weight": weight, "bias": bias})
+    x = call.args[0] if call.args else None
+    if path is None or len(call.operands) != 1 or x is not call.operands[0] or x.channels_last:
+        return None
+    shape = tuple(weight.value.shape)
+    attrs = conv_attrs(shape[0], shape[2:], call.arg(3, "stride", 1), call.arg(4, "padding", 0),
+                       call.arg(5, "dilation", 1), call.arg(6, "groups", 1), bias is not None)
+    return Imported(attrs, path)
+
+
+def conv_attrs(out_channels, kernel, stride, padding, dilation, groups, bias) -> dict:
+    """Conv attributes from torch's: padding left out where it is the default ("same" for odd kernels)."""
+    k, d = pair(compact(kernel)), pair(compact(dilation))
+    if isinstance(padding, str):
+        if padding == "same" and any(dd * (kk - 1) % 2 for kk, dd in zip(k, d)):
+            raise NotImportable("padding='same' with an even kernel pads one side more than the other")
+        padding = (0, 0) if padding == "valid" else tuple(dd * (kk - 1) // 2 for kk, dd in zip(k, d))
+    attrs = {"out_channels": int(out_channels), "kernel": compact(kernel), "stride": compact(stride),
+             "dilation": compact(dilation), "groups": int(groups), "bias": bool(bias)}
+    same = ConvAttrs(**attrs).resolved_padding()
+    attrs["padding"] = None if pair(compact(padding)) == same else compact(padding)
+    return attrs
 
 
 def _divisors(n: int) -> str:

@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 from ..types import TensorType
 from .activation import Activation
 from .base import Attrs, OpDef, ShapeMismatch
+from .imports import NotImportable, TorchCall, single
 from .registry import register
 
 
@@ -15,7 +16,8 @@ from .registry import register
 class HardSigmoid(Activation):
     name = "hard_sigmoid"
     aliases = ("hardsigmoid",)
-    module_name = "Hardsigmoid"
+    function_name = "hardsigmoid"
+    module_class = "Hardsigmoid"
     summary = "relu6(x + 3) / 6: MobileNetV3's gate"
     examples = ("hard_sigmoid",)
 
@@ -27,7 +29,8 @@ class HardSigmoid(Activation):
 class HardSwish(Activation):
     name = "hard_swish"
     aliases = ("hardswish",)
-    module_name = "Hardswish"
+    function_name = "hardswish"
+    module_class = "Hardswish"
     summary = "x * relu6(x + 3) / 6: MobileNetV3's activation"
     examples = ("hard_swish",)
 
@@ -78,3 +81,28 @@ class Softmax(OpDef):
         import torch
 
         return b.function(torch.softmax, inputs[0], a.resolved_dim(types[0].rank))
+
+    def imports(self):
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+
+        return dict.fromkeys([nn.Softmax, F.softmax, torch.softmax, torch.Tensor.softmax], _softmax)
+
+
+def _softmax(call: TorchCall) -> dict | None:
+    x = single(call)
+    if x is None:
+        return None
+    from torch import nn
+
+    dim = call.target.dim if isinstance(call.target, nn.Softmax) else call.arg(1, "dim")
+    if dim is None:
+        raise NotImportable("dim=None (softmax names its dimension)")
+    rank = len(x.shape)
+    dim = dim + rank if dim < 0 else dim
+    if x.channels_last:
+        raise NotImportable("a softmax over a map whose channels were permuted last")
+    if dim == 0:
+        raise NotImportable("a softmax over the batch")
+    return {"dim": dim}

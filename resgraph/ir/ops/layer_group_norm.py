@@ -11,6 +11,7 @@ from pydantic import Field
 
 from ..types import TensorType
 from .base import MAX_CHANNELS, Attrs, OpDef, ShapeMismatch, require_map
+from .imports import Imported, NotImportable, Operand, TorchCall, held_owner, single
 from .registry import register
 
 
@@ -62,6 +63,41 @@ class LayerNorm(OpDef):
             return b.module(norm, inputs[0])
         return channels_last(b, inputs[0], lambda x: b.module(norm, x))
 
+    def imports(self):
+        import torch.nn.functional as F
+        from torch import nn
+
+        return {nn.LayerNorm: _layernorm_module, F.layer_norm: _layernorm_function}
+
+
+def _over_channels(x: Operand | None, shape) -> bool:
+    """Whether a layer norm of `shape` normalizes x's channels: a vector, or a map whose channels
+    are last (timm's LayerNorm2d permutes to NHWC first)."""
+    return x is not None and (len(x.shape) == 2 or (x.is_map and x.channels_last)) \
+        and tuple(shape) == (x.channels,)
+
+
+def _layernorm_module(call: TorchCall) -> dict | None:
+    m, x = call.target, single(call)
+    if not _over_channels(x, m.normalized_shape):
+        return None
+    if m.elementwise_affine and m.bias is None:
+        raise NotImportable("bias=False (layernorm's affine form has a weight and a bias)")
+    return {"eps": m.eps, "affine": m.elementwise_affine}
+
+
+def _layernorm_function(call: TorchCall) -> Imported | None:
+    weight, bias = call.arg(2, "weight"), call.arg(3, "bias")
+    x = call.args[0] if call.args else None
+    if len(call.operands) != 1 or x is not call.operands[0] or not _over_channels(x, call.arg(1, "normalized_shape")):
+        return None
+    if (weight is None) != (bias is None):
+        raise NotImportable("a weight without a bias, or a bias without a weight")
+    path = held_owner({"weight": weight, "bias": bias})
+    if weight is not None and path is None:
+        return None
+    return Imported({"eps": float(call.arg(4, "eps", 1e-5)), "affine": weight is not None}, path)
+
 
 class GroupNormAttrs(Attrs):
     groups: int = Field(ge=1, le=MAX_CHANNELS)
@@ -105,3 +141,30 @@ class GroupNorm(OpDef):
         from torch import nn
 
         return b.module(nn.GroupNorm(a.groups, types[0].channels, a.eps, a.affine), inputs[0])
+
+    def imports(self):
+        import torch.nn.functional as F
+        from torch import nn
+
+        return {nn.GroupNorm: _groupnorm_module, F.group_norm: _groupnorm_function}
+
+
+def _groupnorm_module(call: TorchCall) -> dict | None:
+    m, x = call.target, single(call)
+    if x is None or not x.is_map or x.channels_last:
+        return None
+    return {"groups": m.num_groups, "eps": m.eps, "affine": m.affine}
+
+
+def _groupnorm_function(call: TorchCall) -> Imported | None:
+    weight, bias = call.arg(2, "weight"), call.arg(3, "bias")
+    x = call.args[0] if call.args else None
+    if len(call.operands) != 1 or x is not call.operands[0] or not x.is_map or x.channels_last:
+        return None
+    if (weight is None) != (bias is None):
+        raise NotImportable("a weight without a bias, or a bias without a weight")
+    path = held_owner({"weight": weight, "bias": bias})
+    if weight is not None and path is None:
+        return None
+    return Imported({"groups": int(call.arg(1, "num_groups")), "eps": float(call.arg(4, "eps", 1e-5)),
+                     "affine": weight is not None}, path)

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from ..types import TensorType
 from .base import MAX_CHANNELS, Attrs, EdgeStyle, NoAttrs, OpDef, ShapeMismatch
+from .imports import NotImportable, Operand, TorchCall
 from .registry import register
 
 
@@ -98,6 +99,18 @@ class Elementwise(OpDef):
     def infer(self, a, inputs, names) -> TensorType:
         return broadcast(self.name, inputs, names)
 
+    def imports(self):
+        """`x + y` (and `+=`), torch.add(x, y), x.add(y), x.add_(y): two tensors from the input,
+        no scalar, no alpha."""
+        import operator
+
+        import torch
+
+        name = self.function_name
+        keys = [getattr(operator, name), getattr(operator, "i" + name), getattr(torch, name),
+                getattr(torch.Tensor, name), getattr(torch.Tensor, name + "_")]
+        return dict.fromkeys(keys, _binary)
+
     def macs(self, a, inputs, out) -> int | None:
         n = out.numel()
         return None if n is None else n * (len(inputs) - 1)
@@ -178,6 +191,35 @@ class Concat(OpDef):
         import torch
 
         return b.function(torch.cat, list(inputs), 1)
+
+    def imports(self):
+        import torch
+
+        return dict.fromkeys([torch.cat, torch.concat, torch.concatenate], _cat)
+
+
+def _binary(call: TorchCall) -> dict | None:
+    operands = call.operands
+    if len(operands) == 1 and len(call.args) == 2:
+        other = next(a for a in call.args if not isinstance(a, Operand))
+        if isinstance(other, (int, float)):
+            raise NotImportable(f"one operand is the number {other!r} (the merges read tensors)")
+    if len(operands) != 2 or len(call.args) != 2 or call.held or call.kwargs.get("alpha", 1) != 1:
+        return None
+    if len({x.channels_last for x in operands}) != 1 or len({len(x.shape) for x in operands}) != 1:
+        return None
+    return {}
+
+
+def _cat(call: TorchCall) -> dict | None:
+    """torch.cat(xs, 1): along the channels (the last dimension of maps permuted to channels last)."""
+    tensors = call.arg(0, "tensors")
+    operands = call.operands
+    if not operands or len(operands) != len(tensors) or len({(x.channels_last, len(x.shape)) for x in operands}) != 1:
+        return None
+    rank, dim = len(operands[0].shape), call.arg(1, "dim", 0)
+    channel = rank - 1 if operands[0].channels_last else 1
+    return {} if dim % rank == channel else None
 
 
 class InputAttrs(Attrs):

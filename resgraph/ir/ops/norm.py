@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from .base import Attrs, OpDef
+from .imports import Imported, NotImportable, TorchCall, held_owner, single
 from .registry import register
 
 
@@ -55,3 +56,43 @@ class BatchNorm(OpDef):
         from .init_rules import norm_default
 
         norm_default(module, generator)
+
+    def imports(self):
+        import torch.nn.functional as F
+        from torch import nn
+
+        return {nn.BatchNorm2d: _from_module, nn.BatchNorm1d: _from_module, F.batch_norm: _from_function}
+
+
+def _from_module(call: TorchCall) -> dict | None:
+    m, x = call.target, single(call)
+    if x is None or x.channels_last or len(x.shape) != (4 if isinstance(call.target, _bn2d()) else 2):
+        return None
+    if not m.track_running_stats:
+        raise NotImportable("track_running_stats=False (bn keeps running statistics)")
+    return {"eps": m.eps, "momentum": m.momentum, "affine": m.affine}
+
+
+def _from_function(call: TorchCall) -> Imported | None:
+    """`F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, ...)`, as
+    timm's BatchNormAct2d calls it: the layer sits at the module holding the statistics."""
+    tensors = {name: call.arg(k, name) for k, name in
+               enumerate(("running_mean", "running_var", "weight", "bias"), start=1)}
+    path = held_owner(tensors)
+    x = call.args[0] if call.args else None
+    if path is None or len(call.operands) != 1 or x is not call.operands[0] or x.channels_last:
+        return None
+    if tensors["running_mean"] is None or tensors["running_var"] is None:
+        raise NotImportable("batch statistics without running statistics (bn keeps them)")
+    if (tensors["weight"] is None) != (tensors["bias"] is None):
+        raise NotImportable("a weight without a bias, or a bias without a weight")
+    owner = tensors["running_mean"].owner
+    momentum = getattr(owner, "momentum", call.arg(6, "momentum", 0.1))  # eval passes 0.0 in its place
+    return Imported({"eps": float(call.arg(7, "eps", 1e-5)), "momentum": momentum,
+                     "affine": tensors["weight"] is not None}, path)
+
+
+def _bn2d():
+    from torch import nn
+
+    return nn.BatchNorm2d

@@ -6,6 +6,7 @@ from pydantic import model_validator
 
 from ..types import TensorType
 from .base import Attrs, OpDef, ShapeMismatch, pair, require_map
+from .imports import NotImportable, TorchCall, compact, single
 from .registry import register
 from .spatial import IntPair, window_out, window_text
 
@@ -74,6 +75,12 @@ class MaxPool(WindowPool):
 
         return b.module(nn.MaxPool2d(pair(a.kernel), a.resolved_stride(), pair(a.padding), ceil_mode=a.ceil_mode), inputs[0])
 
+    def imports(self):
+        import torch.nn.functional as F
+        from torch import nn
+
+        return {nn.MaxPool2d: _maxpool, F.max_pool2d: _maxpool}
+
 
 class AvgPoolAttrs(PoolAttrs):
     count_include_pad: bool = True
@@ -100,6 +107,52 @@ class AvgPool(WindowPool):
             pair(a.kernel), a.resolved_stride(), pair(a.padding), a.ceil_mode, a.count_include_pad
         )
         return b.module(pool, inputs[0])
+
+    def imports(self):
+        import torch.nn.functional as F
+        from torch import nn
+
+        return {nn.AvgPool2d: _avgpool, F.avg_pool2d: _avgpool}
+
+
+def _window(call: TorchCall, names: tuple[str, ...]) -> dict | None:
+    """A window pool's arguments, from the module's attributes or the call's (in torch's order)."""
+    x = single(call)
+    if x is None or not x.is_map or x.channels_last:
+        return None
+    m = call.target
+    if hasattr(m, "kernel_size"):
+        return {name: getattr(m, name) for name in names}
+    found = {name: call.arg(k, name) for k, name in enumerate(names, start=1)}
+    return {k: v for k, v in found.items() if v is not None}
+
+
+def _pool_attrs(found: dict) -> dict:
+    kernel = compact(found["kernel_size"])
+    stride = compact(found.get("stride") or kernel)  # torch: stride None or [] is the kernel
+    return {"kernel": kernel, "stride": None if stride == kernel else stride,
+            "padding": compact(found.get("padding", 0)), "ceil_mode": bool(found.get("ceil_mode", False))}
+
+
+def _maxpool(call: TorchCall) -> dict | None:
+    found = _window(call, ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices"))
+    if found is None:
+        return None
+    if compact(found.get("dilation", 1)) != 1:
+        raise NotImportable(f"dilation={found['dilation']} (maxpool's windows are dense)")
+    if found.get("return_indices"):
+        raise NotImportable("return_indices=True (maxpool gives the values only)")
+    return _pool_attrs(found)
+
+
+def _avgpool(call: TorchCall) -> dict | None:
+    found = _window(call, ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
+                           "divisor_override"))
+    if found is None:
+        return None
+    if found.get("divisor_override") is not None:
+        raise NotImportable(f"divisor_override={found['divisor_override']}")
+    return {**_pool_attrs(found), "count_include_pad": bool(found.get("count_include_pad", True))}
 
 
 class AdaptiveAttrs(Attrs):
@@ -156,6 +209,14 @@ class AdaptiveAvgPool(AdaptivePool):
 
         return b.module(nn.AdaptiveAvgPool2d(pair(a.output_size)), inputs[0])
 
+    def imports(self):
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+
+        return {nn.AdaptiveAvgPool2d: _adaptive, F.adaptive_avg_pool2d: _adaptive,
+                torch.Tensor.mean: _global, torch.mean: _global}
+
 
 @register
 class AdaptiveMaxPool(AdaptivePool):
@@ -171,3 +232,37 @@ class AdaptiveMaxPool(AdaptivePool):
         from torch import nn
 
         return b.module(nn.AdaptiveMaxPool2d(pair(a.output_size)), inputs[0])
+
+    def imports(self):
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+
+        return {nn.AdaptiveMaxPool2d: _adaptive, F.adaptive_max_pool2d: _adaptive,
+                torch.Tensor.amax: _global, torch.amax: _global}
+
+
+def _adaptive(call: TorchCall) -> dict | None:
+    x = single(call)
+    if x is None or not x.is_map or x.channels_last:
+        return None
+    m = call.target
+    size = m.output_size if hasattr(m, "output_size") else call.arg(1, "output_size")
+    if getattr(m, "return_indices", False) or call.arg(2, "return_indices", False):
+        raise NotImportable("return_indices=True (the pool gives the values only)")
+    if size is None or None in (size if isinstance(size, (list, tuple)) else [size]):
+        raise NotImportable(f"output_size={size!r} (a pooled size is a number)")
+    return {"output_size": compact(size)}
+
+
+def _global(call: TorchCall) -> dict | None:
+    """`x.mean((2, 3), keepdim=True)`: global pooling, as timm's SE modules write it."""
+    x = single(call)
+    if x is None or not x.is_map:
+        return None
+    dims = call.arg(1, "dim")
+    dims = tuple(dims) if isinstance(dims, (list, tuple)) else (dims,)
+    spatial = {1, 2} if x.channels_last else {2, 3}
+    if {d % 4 for d in dims if isinstance(d, int)} != spatial or len(dims) != 2 or not call.arg(2, "keepdim", False):
+        return None
+    return {"output_size": 1}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from .base import Attrs, OpDef
+from .imports import NotImportable, TorchCall, single
 from .registry import register
 
 
@@ -31,3 +32,20 @@ class DropPath(OpDef):
         from .modules import DropPath as Module
 
         return b.module(Module(a.p), inputs[0])
+
+    def imports(self):
+        # named, not imported: neither library is resgraph's dependency
+        return {"timm.layers.drop.DropPath": _drop_path,
+                "torchvision.ops.stochastic_depth.StochasticDepth": _drop_path}
+
+
+def _drop_path(call: TorchCall) -> dict | None:
+    """timm's DropPath(drop_prob) and torchvision's StochasticDepth(p, "row")."""
+    if single(call) is None:
+        return None
+    m = call.target
+    if getattr(m, "mode", "row") != "row":
+        raise NotImportable(f"mode={m.mode!r} (drop_path drops whole samples: mode 'row')")
+    if not getattr(m, "scale_by_keep", True):
+        raise NotImportable("scale_by_keep=False (drop_path scales the kept samples)")
+    return {"p": float(getattr(m, "drop_prob", getattr(m, "p", 0.0)))}

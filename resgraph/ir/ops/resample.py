@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 
 from ..types import TensorType
 from .base import MAX_CHANNELS, MAX_KERNEL, Attrs, OpDef, ShapeMismatch, pair, require_map
+from .imports import NotImportable, TorchCall, compact, single
 from .registry import register
 from .spatial import IntPair
 
@@ -71,6 +72,36 @@ class Upsample(OpDef):
 
         return b.function(F.interpolate, inputs[0], scale_factor=float(a.scale), mode=a.mode,
                           align_corners=a.align_corners)
+
+    def imports(self):
+        import torch.nn.functional as F
+        from torch import nn
+
+        return dict.fromkeys([F.interpolate, nn.Upsample], _upsample)
+
+
+def _upsample(call: TorchCall) -> dict | None:
+    """F.interpolate or nn.Upsample by one factor for both sides, or to a size that factor gives
+    (FCN's `size=x.shape[-2:]`, traced to numbers)."""
+    x, m = single(call), call.target
+    if x is None or not x.is_map or x.channels_last or call.out is None:
+        return None
+    get = (lambda k, name, default: getattr(m, name)) if hasattr(m, "scale_factor") else call.arg
+    mode, align = get(3, "mode", "nearest"), get(4, "align_corners", None)
+    if mode not in ("nearest", "bilinear"):
+        raise NotImportable(f"mode={mode!r} (upsample does nearest and bilinear)")
+    if get(6, "antialias", False) if not hasattr(m, "scale_factor") else False:
+        raise NotImportable("antialias=True")
+    (h, w), (oh, ow) = x.spatial, call.out.spatial
+    factor = get(2, "scale_factor", None)
+    if factor is None:
+        factor = oh / h
+    factors = set(factor) if isinstance(factor, (list, tuple)) else {factor}
+    if len(factors) != 1 or oh != int(h * float(next(iter(factors)))) or ow != int(w * float(next(iter(factors)))):
+        raise NotImportable(f"it resizes {h}x{w} to {oh}x{ow}, not by one factor for both sides")
+    scale = float(next(iter(factors)))
+    return {"scale": int(scale) if scale.is_integer() else scale, "mode": mode,
+            "align_corners": None if mode == "nearest" else align}
 
 
 class ConvTransposeAttrs(Attrs):
@@ -153,3 +184,19 @@ class ConvTranspose(OpDef):
             pair(a.output_padding), a.groups, a.bias, pair(a.dilation),
         )
         return b.module(conv, inputs[0])
+
+    def imports(self):
+        from torch import nn
+
+        return {nn.ConvTranspose2d: _conv_transpose}
+
+
+def _conv_transpose(call: TorchCall) -> dict | None:
+    m, x = call.target, single(call)
+    if x is None or not x.is_map or x.channels_last:
+        return None
+    if m.padding_mode != "zeros":
+        raise NotImportable(f"padding_mode={m.padding_mode!r}")
+    return {"out_channels": m.out_channels, "kernel": compact(m.kernel_size), "stride": compact(m.stride),
+            "padding": compact(m.padding), "output_padding": compact(m.output_padding),
+            "dilation": compact(m.dilation), "groups": m.groups, "bias": m.bias is not None}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from .base import Attrs, OpDef
+from .imports import Imported, NotImportable, TorchCall, float32
 from .registry import register
 
 
@@ -39,3 +40,31 @@ class LayerScale(OpDef):
 
     def init_held(self, a: LayerScaleAttrs) -> tuple[str, dict]:
         return "constant_", {"val": a.init}
+
+    def imports(self):
+        import operator
+
+        import torch
+
+        keys = [operator.mul, operator.imul, torch.mul, torch.Tensor.mul, torch.Tensor.mul_]
+        return dict.fromkeys(keys, _scale)
+
+
+def _scale(call: TorchCall) -> Imported | None:
+    """`x * self.gamma` or `x.mul(self.gamma.reshape(1, -1, 1, 1))`: a parameter of one value per
+    channel, broadcast over the map; the layer sits at the parameter's own path."""
+    if len(call.args) != 2 or len(call.operands) != 1 or len(call.held) != 1:
+        return None
+    x, gamma = call.operands[0], call.held[0]
+    c, rank = x.channels, len(x.shape)
+    per_channel = [(c,)] if rank == 2 or x.channels_last else [(c, 1, 1)]
+    shape = tuple(gamma.value.shape)
+    if shape not in [s for p in per_channel for s in (p, (1,) * (rank - len(p)) + p)]:
+        return None
+    stored = getattr(gamma.owner, gamma.path.rpartition(".")[2], None)
+    if stored is None or tuple(stored.shape) != (c,):
+        raise NotImportable(f"the factor '{gamma.path}' is stored as {list(getattr(stored, 'shape', []))}, "
+                            f"not as [{c}] as layer_scale holds it")
+    values = gamma.value.detach().flatten()
+    init = float32(float(values[0])) if bool((values == values[0]).all()) else LayerScaleAttrs().init
+    return Imported({"init": init}, gamma.path)

@@ -6,6 +6,7 @@ from pydantic import Field
 
 from ..types import TensorType
 from .base import MAX_CHANNELS, Attrs, OpDef, ShapeMismatch, require_map
+from .imports import TorchCall, single
 from .registry import register
 
 
@@ -33,6 +34,25 @@ class Subsample(OpDef):
 
         every = slice(None, None, a.stride)
         return b.function(operator.getitem, inputs[0], (slice(None), slice(None), every, every))
+
+    def imports(self):
+        import operator
+
+        return {operator.getitem: _subsample}
+
+
+def _subsample(call: TorchCall) -> dict | None:
+    """`x[:, :, ::s, ::s]`: every s-th row and column of an NCHW map."""
+    x, index = single(call), call.args[1] if len(call.args) == 2 else None
+    if x is None or not x.is_map or x.channels_last or not isinstance(index, tuple) or len(index) != 4:
+        return None
+    rows, cols = index[2], index[3]
+    if index[:2] != (slice(None), slice(None)) or not all(
+            isinstance(s, slice) and s.start in (None, 0) and s.stop is None for s in (rows, cols)):
+        return None
+    if rows.step != cols.step or rows.step in (None, 1):
+        return None
+    return {"stride": rows.step}
 
 
 class PadChannelsAttrs(Attrs):
@@ -62,3 +82,22 @@ class PadChannels(OpDef):
         before = extra // 2
         pad = (0, 0) * len(types[0].spatial) + (before, extra - before)
         return b.function(F.pad, inputs[0], pad)
+
+    def imports(self):
+        import torch.nn.functional as F
+
+        return {F.pad: _pad}
+
+
+def _pad(call: TorchCall) -> dict | None:
+    """`F.pad(x, (0, 0, 0, 0, p, q))`: zeros around the channels, as many before as pad_channels
+    puts there (half, rounded down)."""
+    x, pad = single(call), call.arg(1, "pad")
+    if x is None or not x.is_map or x.channels_last or not isinstance(pad, (list, tuple)) or len(pad) != 6:
+        return None
+    if tuple(pad[:4]) != (0, 0, 0, 0) or call.arg(2, "mode", "constant") != "constant" or call.arg(3, "value", None) not in (None, 0, 0.0):
+        return None
+    before, after = pad[4], pad[5]
+    if before < 0 or after < 0 or before != (before + after) // 2:
+        return None
+    return {"out_channels": x.channels + before + after}

@@ -6,6 +6,7 @@ from pydantic import Field
 
 from ..types import TensorType
 from .base import MAX_CHANNELS, Attrs, NoAttrs, OpDef, ShapeMismatch
+from .imports import Imported, NotImportable, TorchCall, held_owner, single
 from .registry import register
 
 
@@ -36,6 +37,46 @@ class Flatten(OpDef):
         import torch
 
         return b.function(torch.flatten, inputs[0], 1)
+
+    def imports(self):
+        import torch
+        from torch import nn
+
+        return {nn.Flatten: _flatten, torch.flatten: _flatten, torch.Tensor.flatten: _flatten,
+                torch.Tensor.view: _reshape, torch.Tensor.reshape: _reshape, torch.reshape: _reshape}
+
+
+def _flatten(call: TorchCall) -> dict | None:
+    x = single(call)
+    if x is None:
+        return None
+    m = call.target
+    start, end = (m.start_dim, m.end_dim) if hasattr(m, "start_dim") else (call.arg(1, "start_dim", 0),
+                                                                           call.arg(2, "end_dim", -1))
+    if start != 1 or end not in (-1, len(x.shape) - 1):
+        return None
+    return _per_sample(x)
+
+
+def _reshape(call: TorchCall) -> dict | None:
+    """`x.view(x.size(0), -1)`, `x.reshape(n, c)`: a flatten when each sample becomes a vector."""
+    x = single(call)
+    if x is None or call.out is None or len(x.shape) < 2 or call.out.shape != (x.shape[0], _numel(x.shape[1:])):
+        return None
+    return _per_sample(x)
+
+
+def _per_sample(x) -> dict:
+    if x.channels_last and any(s != 1 for s in x.spatial):
+        raise NotImportable("it flattens a map whose channels were permuted last (flatten keeps C, H, W order)")
+    return {}
+
+
+def _numel(shape) -> int:
+    n = 1
+    for s in shape:
+        n *= s
+    return n
 
 
 class LinearAttrs(Attrs):
@@ -90,10 +131,37 @@ class Linear(OpDef):
             return b.module(fc, inputs[0])
         return channels_last(b, inputs[0], lambda x: b.module(fc, x))
 
+    def imports(self):
+        import torch.nn.functional as F
+        from torch import nn
+
+        return {nn.Linear: _linear_module, F.linear: _linear_function}
+
     def init(self, module, generator) -> None:
         from .init_rules import weighted_default
 
         weighted_default(module, generator)
+
+
+def _on_features(x) -> bool:
+    """Whether a linear layer acts on x's channels: a vector, or a map with its channels last."""
+    return x is not None and (len(x.shape) == 2 or (x.is_map and x.channels_last))
+
+
+def _linear_module(call: TorchCall) -> dict | None:
+    m, x = call.target, single(call)
+    if not _on_features(x) or x.channels != m.in_features:
+        return None
+    return {"out_features": m.out_features, "bias": m.bias is not None}
+
+
+def _linear_function(call: TorchCall) -> Imported | None:
+    weight, bias = call.arg(1, "weight"), call.arg(2, "bias")
+    path = held_owner({"weight": weight, "bias": bias})
+    x = call.args[0] if call.args else None
+    if path is None or len(call.operands) != 1 or x is not call.operands[0] or not _on_features(x):
+        return None
+    return Imported({"out_features": int(weight.value.shape[0]), "bias": bias is not None}, path)
 
 
 class DropoutAttrs(Attrs):
@@ -118,6 +186,20 @@ class Dropout(OpDef):
 
         return b.module(nn.Dropout(a.p), inputs[0])
 
+    def imports(self):
+        import torch.nn.functional as F
+        from torch import nn
+
+        return {nn.Dropout: _dropout, F.dropout: _dropout}
+
+
+def _dropout(call: TorchCall) -> dict | None:
+    """nn.Dropout, or F.dropout(x, p, self.training) as traced (in eval: training=False)."""
+    if single(call) is None:
+        return None
+    p = getattr(call.target, "p", None)
+    return {"p": float(call.arg(1, "p", 0.5) if p is None else p)}
+
 
 
 @register
@@ -126,7 +208,14 @@ class Identity(OpDef):
     examples = ("identity", "flatten -> identity")
     attrs = NoAttrs
     view = "always"
+    passes_through = True
     summary = "passes its input through unchanged"
+
+    def imports(self):
+        import torch
+        from torch import nn
+
+        return dict.fromkeys([nn.Identity, torch.Tensor.contiguous], lambda call: {} if single(call) else None)
 
     def emit(self, b, a, inputs, types, out):
         return inputs[0]
