@@ -47,6 +47,7 @@ class _Tracer(fx.Tracer):
 def trace(module: nn.Module, example: torch.Tensor, readers: Readers, opaque=()) -> Trace:
     """Trace `module` in eval mode and run the trace on `example`, recording each node's value."""
     tracer = _Tracer(readers, frozenset(opaque))
+    tracer.record_stack_traces = True  # to tell a custom autograd function's forward from the model's
     was_training = module.training
     module.eval()
     try:
