@@ -142,6 +142,14 @@ class _Converter:
         raise self._unmappable(n, f"permute{dims} is neither to channels last (0, 2, 3, 1) nor back (0, 3, 1, 2)")
 
     def _call(self, n: fx.Node, args: Any, kwargs: Any, value: torch.Tensor) -> _Flow:
+        inside = _autograd_function(n)
+        if inside is not None:
+            path = self._describe(n).partition(" in ")[2] or "the model's forward"
+            raise ConversionError(
+                f"cannot import a custom autograd function (its forward at {inside}) in {path}: "
+                "its backward is its own, which no op of a spec has",
+                hint="mark the module that calls it opaque (--opaque PATH) and register an op that imports "
+                     f"its class ({PLUGINS_HINT})")
         target, candidates = self._target(n)
         flows = [a for a in _walk((args, kwargs)) if isinstance(a, _Flow)]
         self.operand_layer.clear()
@@ -282,6 +290,20 @@ def _containers(root: nn.Module) -> set[str]:
     graph = meta.get("resgraph", {}).get("graph") if isinstance(meta, dict) else None
     scopes = getattr(graph, "scopes", {})
     return {path for path, scope in scopes.items() if scope.kind != "block"}
+
+
+def _autograd_function(n: fx.Node) -> str | None:
+    """Where the custom autograd function a traced call was made in has its forward ("file:line"),
+    or None: tracing goes through `Function.apply` into the forward, its backward unseen."""
+    lines = (n.stack_trace or "").splitlines()
+    for k, line in enumerate(lines):
+        if "torch/autograd/function.py" in line.replace("\\", "/"):
+            later = [x.strip() for x in lines[k + 1:] if x.strip().startswith("File ")]
+            if later:
+                where = later[0].split('"')
+                return f"{where[1]}:{where[2].split(',')[1].split()[-1]}" if len(where) > 2 else later[0]
+            return "an unknown place"
+    return None
 
 
 def _walk(value: Any):

@@ -47,6 +47,7 @@ class _Tracer(fx.Tracer):
 def trace(module: nn.Module, example: torch.Tensor, readers: Readers, opaque=()) -> Trace:
     """Trace `module` in eval mode and run the trace on `example`, recording each node's value."""
     tracer = _Tracer(readers, frozenset(opaque))
+    tracer.record_stack_traces = True  # to tell a custom autograd function's forward from the model's
     was_training = module.training
     module.eval()
     try:
@@ -83,12 +84,22 @@ def _defaults(module: nn.Module) -> dict[str, Any]:
 
 
 class _Recorder(fx.Interpreter):
+    """Runs the trace and keeps what the conversion reads: every value, but of the tensors computed
+    from the input only their shapes (as meta tensors), so that a big model's activations are
+    freed as it runs."""
+
     def __init__(self, gm: fx.GraphModule, values: dict) -> None:
         super().__init__(gm)
         self.values = values
+        self.flow: set[fx.Node] = set()
 
     def run_node(self, n: fx.Node) -> Any:
         out = super().run_node(n)
+        if n.op == "placeholder" and not self.flow or any(a in self.flow for a in n.all_input_nodes):
+            self.flow.add(n)
+            if isinstance(out, torch.Tensor):
+                self.values[n] = torch.empty(out.shape, dtype=out.dtype, device="meta")
+                return out
         self.values[n] = out
         return out
 

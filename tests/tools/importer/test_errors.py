@@ -210,3 +210,30 @@ def test_sizes_functional_dropout_and_defaulted_arguments_are_read():
     graph = resgraph.from_module(Flattened(), x())
     assert [graph.op(n) for n in graph.topo_order()] == ["input", "conv", "dropout", "flatten", "linear"]
     assert graph.attrs("conv").padding == 0 and graph.attrs("dropout").p == 0.3
+
+
+class Twice(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x.relu()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return 2 * grad
+
+
+class Custom(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+
+    def forward(self, x):
+        return Twice.apply(self.conv(x))
+
+
+def test_a_custom_autograd_function_is_refused():
+    """Its forward would import (a relu), but its backward is its own: no spec computes that."""
+    with pytest.raises(ConversionError) as err:
+        resgraph.from_module(Wrapper(Custom()), x())
+    assert "custom autograd function (its forward at" in err.value.message and "test_errors.py:" in err.value.message
+    assert "in body (tests.tools.importer.test_errors.Custom)" in err.value.message
