@@ -17,14 +17,19 @@ class Activation(OpDef):
     attrs = NoAttrs
     pointwise = True
     function_name: str  # attribute of torch / torch.nn.functional, for `resgraph import`
-    module_class: str  # its torch.nn module ("ReLU"): what it lowers to, and what import reads
+    module_class: str | None = None  # its torch.nn module ("ReLU"): what it lowers to and import reads
 
     def saves(self, a, inputs, out):
         return ("input",)  # most activations' backward reads the input (relu6, gelu, silu, ...)
 
     def emit(self, b, a, inputs, types, out):
+        import torch
+        import torch.nn.functional as F
         from torch import nn
 
+        if self.module_class is None:  # a plugin's activation with no torch.nn class: the function
+            fn = getattr(torch, self.function_name, None) or getattr(F, self.function_name)
+            return b.function(fn, inputs[0], **a.model_dump())
         return b.module(getattr(nn, self.module_class)(**a.model_dump()), inputs[0])
 
     def imports(self):
@@ -35,7 +40,7 @@ class Activation(OpDef):
         from torch import nn
 
         name = self.function_name
-        keys = [getattr(nn, self.module_class)]
+        keys = [getattr(nn, self.module_class)] if self.module_class else []
         for home in (torch, F, torch.Tensor):
             keys += [f for f in (getattr(home, name, None), getattr(home, name + "_", None)) if f is not None]
         return dict.fromkeys(keys, self.read)
