@@ -36,6 +36,7 @@ class ChannelClamp(nn.Module):
         self.register_buffer("hi", hi.reshape(1, -1, 1, 1))
         self._kind: tuple[tuple, str] | None = None  # (the bounds' stamp, "max" | "min" | "clamp")
 
+    @torch.jit.unused  # TorchScript and torch.compile take the three-operand clamp
     def kind(self) -> str:
         lo, hi = self.lo, self.hi
         stamp = (lo.data_ptr(), lo._version, hi.data_ptr(), hi._version)
@@ -46,7 +47,9 @@ class ChannelClamp(nn.Module):
         return self._kind[1]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        kind = "clamp" if torch.compiler.is_compiling() else self.kind()
+        if torch.jit.is_scripting() or torch.compiler.is_compiling():
+            return torch.clamp(x, self.lo, self.hi)
+        kind = self.kind()
         if kind == "max":
             return torch.maximum(x, self.lo)
         if kind == "min":
