@@ -35,6 +35,7 @@ from ..errors import CompileError, UsageError
 from ..ir import Graph
 from ..ir.naming import name_problem
 from .init import initialize, scheme_of
+from .inline import fx_name
 from .module import ResgraphModule
 from .nesting import Region, plan
 from .permutes import keep_channels_last
@@ -89,11 +90,6 @@ class FxEmitter:
         node = self.graph.create_node(op, target, tuple(args), kwargs, name=fx_name(self._relative()))
         node.meta["resgraph_node"] = self.current
         return node
-
-
-def fx_name(path: str) -> str:
-    """The fx value name of an IR node: its path with dots as underscores (fx makes it unique)."""
-    return path.replace(".", "_")
 
 
 def class_name(model: str) -> str:
